@@ -1,0 +1,34 @@
+# Two entry points: `make report` (the main job, on the sample data) and `make test` (the whole suite).
+# Each creates .venv and installs what it needs on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+WEEK ?= latest
+
+.PHONY: report test lint bench sample clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/talentstats stats sample_data/ --week $(WEEK) --by campaign
+
+test: $(STAMP)
+	$(BIN)/ruff check talentstats tests benchmarks
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check talentstats tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_stats.py
+
+sample: $(STAMP)
+	$(BIN)/talentstats sample --out sample_data --seed 0 --reach-outs 10000
+
+clean:
+	rm -rf $(VENV) reports build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,143 @@
+"""The ``talentstats`` command line: a thin layer over the Python API.
+
+Exit codes: 0 ok, 2 bad input or usage (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .errors import TalentstatsError, UsageError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Campaign statistics, dashboards and weekly reports from Talent CRM Reach Out exports.")
+
+Files = Annotated[list[Path], typer.Argument(help="Reach-out export files or folders (CSV, XLSX, Parquet, JSONL).")]
+Messages = Annotated[list[Path] | None, typer.Option("--messages", help="Per-message export(s) giving opens.")]
+Tz = Annotated[str, typer.Option("--tz", help="Report time zone (IANA name).")]
+SourceTz = Annotated[str, typer.Option("--source-tz", help="Time zone of timestamps without a UTC offset.")]
+Maps = Annotated[list[str] | None, typer.Option("--map", help="HEADER=column for headers no alias knows.")]
+MapFile = Annotated[Path | None, typer.Option("--map-file", help="TOML/JSON file of header = column pairs.")]
+Sheet = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name or 0-based number.")]
+Strict = Annotated[bool, typer.Option("--strict", help="Fail on any rejected row.")]
+Rejects = Annotated[Path | None, typer.Option("--rejects", help="Write rejected rows with reasons to this CSV.")]
+Dayfirst = Annotated[bool, typer.Option("--dayfirst", help="Read ambiguous dates like 03/04/2026 as 3 April.")]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"talentstats: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def load(files: list[Path], messages: list[Path] | None, source_tz: str, maps: list[str] | None,
+         map_file: Path | None, sheet: str | None, strict: bool, rejects: Path | None, dayfirst: bool = False):
+    """Shared loading for every command that reads exports."""
+    from .normalize import parse_map_options, read_map_file, read_reach_outs
+    from .output import write_rejects
+
+    mapping = read_map_file(map_file) if map_file else {}
+    mapping.update(parse_map_options(maps))
+    loaded = read_reach_outs(files, messages=messages, mapping=mapping, source_tz=source_tz, sheet=sheet,
+                             strict=strict, dayfirst=dayfirst)
+    if rejects is not None:
+        write_rejects(loaded.report.rejects, rejects)
+    return loaded
+
+
+@app.command()
+def stats(
+    files: Files,
+    start: Annotated[str | None, typer.Option("--start", help="First date, YYYY-MM-DD (inclusive).")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last date, YYYY-MM-DD (inclusive).")] = None,
+    week: Annotated[str | None, typer.Option("--week", help="Instead of --start/--end: YYYY-Www, last or latest.")]
+    = None,
+    messages: Messages = None,
+    tz: Tz = "UTC",
+    source_tz: SourceTz = "UTC",
+    by: Annotated[str | None, typer.Option("--by", help="Group keys: campaign,sender,week,day,month,state,"
+                                                      "response_via,response_type.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    strict: Strict = False,
+    rejects: Rejects = None,
+    maps: Maps = None,
+    map_file: MapFile = None,
+    sheet: Sheet = None,
+    dayfirst: Dayfirst = False,
+) -> None:
+    """The five campaign statistics for reach outs created in a date range."""
+    from .metrics import campaign_stats, check_keys
+    from .output import render_stats
+    from .periods import parse_date, resolve_week
+
+    if fmt not in ("table", "csv", "json"):
+        raise UsageError(f"--format {fmt!r}: choose table, csv or json")
+    keys = check_keys(by)
+    if week is None and (start is None or end is None):
+        raise UsageError("give --start and --end (YYYY-MM-DD), or --week")
+    if week is not None and (start is not None or end is not None):
+        raise UsageError("give either --week or --start/--end, not both")
+    loaded = load(files, messages, source_tz, maps, map_file, sheet, strict, rejects, dayfirst)
+    if week is not None:
+        newest = newest_date(loaded.table, tz)
+        s, e = resolve_week(week, newest, tz)
+    else:
+        s, e = parse_date(start, "--start"), parse_date(end, "--end")
+    rows = campaign_stats(loaded.table, s, e, tz, keys) if keys else None
+    total = campaign_stats(loaded.table, s, e, tz)
+    typer.echo(render_stats(fmt, s, e, tz, keys, rows, total, loaded.report), nl=False)
+
+
+def newest_date(table: Any, tz: str):
+    """The newest created_at date in ``tz`` (None for an empty table)."""
+    if len(table) == 0:
+        return None
+    return table["created_at"].max().tz_convert(tz).date()
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write reach_outs.csv and messages.csv into.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 0,
+    reach_outs: Annotated[int, typer.Option("--reach-outs", help="Number of reach outs.")] = 10_000,
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+) -> None:
+    """Write a realistic, deterministic sample export (reach outs + messages)."""
+    from .sample import write_sample
+
+    if reach_outs < 1:
+        raise UsageError("--reach-outs must be at least 1")
+    if fmt not in ("csv", "parquet"):
+        raise UsageError("--format: choose csv or parquet")
+    paths = write_sample(out, reach_outs=reach_outs, seed=seed, fmt=fmt)
+    typer.echo(f"wrote {paths.reach_outs} and {paths.messages}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning TalentstatsError into a one-line message and exit code 2."""
+    try:
+        app(args=argv, prog_name="talentstats", standalone_mode=False)
+    except TalentstatsError as err:
+        typer.echo(f"talentstats: error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except typer.Exit as ex:
+        sys.exit(ex.exit_code)
+    except typer.Abort:
+        typer.echo("talentstats: aborted", err=True)
+        sys.exit(130)
+    except Exception as err:  # click usage errors and the like
+        import click
+
+        if isinstance(err, click.ClickException):
+            err.show()
+            sys.exit(2)
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

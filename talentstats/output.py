@@ -1,0 +1,135 @@
+"""Statistics as terminal tables, CSV and JSON; rejected rows as CSV. Spreadsheet-safe text throughout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .metrics import COUNTS, METRICS, RATES, stats_dicts
+from .normalize import LoadReport
+from .states import STATES
+
+LABELS = {
+    "reach_outs": "Reach Outs", "in_progress": "In Progress", "opens": "Opens", "responses": "Responses",
+    "interested": "Interested", "open_rate": "Open rate", "response_rate": "Response rate",
+    "interested_rate": "Interested rate", "interested_of_responses": "Interested / Responses",
+    "campaign": "Campaign", "sender": "Sender", "week": "Week", "day": "Day", "month": "Month",
+    "state": "State", "response_via": "Response via", "response_type": "Response type",
+}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Neutralise spreadsheet formula injection: text starting with = + - @ tab or CR gets a leading quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell made spreadsheet-safe (numbers untouched)."""
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            s = out[c].astype("str")
+            risky = s.str.startswith(_FORMULA_START, na=False)
+            out[c] = s.where(~risky, "'" + s)
+    return out
+
+
+def write_rejects(rejects: pd.DataFrame, path: str | Path) -> None:
+    """Write rejected rows (file, line, column, reason, raw values) as CSV, spreadsheet-safe."""
+    safe_frame(rejects).to_csv(path, index=False)
+
+
+def fmt_count(v: Any) -> str:
+    """``12,345``; unknown as ``unknown``."""
+    return "unknown" if v is None or v is pd.NA else f"{int(v):,}"
+
+
+def fmt_rate(v: Any) -> str:
+    """``12.3%``; undefined (zero denominator or unknown) as ``—``."""
+    return "—" if v is None or v is pd.NA or v != v else f"{100 * float(v):.1f}%"
+
+
+def _key_value(key: str, v: Any) -> Any:
+    if key == "state" and v is not None:
+        return int(v)
+    return v
+
+
+def stats_payload(start: dt.date, end: dt.date, tz: str, keys: Sequence[str], rows: Any, total: Any,
+                  report: LoadReport | None) -> dict[str, Any]:
+    """The JSON document of ``talentstats stats --format json``."""
+    total_d = stats_dicts(total)[0]
+    row_ds = stats_dicts(rows) if keys else [total_d]
+    row_ds = [{**{k: _key_value(k, r[k]) for k in keys}, **{m: r[m] for m in METRICS}} for r in row_ds]
+    doc: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(), "tz": tz, "rows": row_ds,
+                           "total": {m: total_d[m] for m in METRICS}}
+    if report is not None:
+        doc["load"] = report.as_dict()
+    return doc
+
+
+def render_stats(fmt: str, start: dt.date, end: dt.date, tz: str, keys: Sequence[str], rows: Any, total: Any,
+                 report: LoadReport | None) -> str:
+    """Statistics as ``table`` (rich), ``csv`` or ``json`` text."""
+    doc = stats_payload(start, end, tz, keys, rows, total, report)
+    if fmt == "json":
+        return json.dumps(doc, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        frame = pd.DataFrame(doc["rows"], columns=[*keys, *METRICS])
+        buf = io.StringIO()
+        safe_frame(frame).to_csv(buf, index=False)
+        return buf.getvalue()
+    return _table(doc, keys, report)
+
+
+def _table(doc: dict[str, Any], keys: Sequence[str], report: LoadReport | None) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    title = f"Reach outs created {doc['start']} – {doc['end']} ({doc['tz']})"
+    table = Table(title=title, show_footer=bool(keys), title_justify="left")
+    for k in keys:
+        table.add_column(LABELS[k], footer="Total" if k == keys[0] else "")
+    for m in METRICS:
+        fmt = fmt_count if m in COUNTS else fmt_rate
+        table.add_column(LABELS[m], justify="right", footer=fmt(doc["total"][m]) if keys else "")
+    for r in doc["rows"]:
+        cells = [STATES[r[k]] if k == "state" else str(r[k]) for k in keys]
+        cells += [fmt_count(r[m]) if m in COUNTS else fmt_rate(r[m]) for m in METRICS]
+        table.add_row(*cells)
+    buf = io.StringIO()
+    console = Console(file=buf, width=200 if keys else 160, force_terminal=False, color_system=None)
+    console.print(table)
+    if report is not None:
+        console.print(load_summary(report))
+    return buf.getvalue()
+
+
+def load_summary(report: LoadReport) -> str:
+    """One paragraph saying what loading did, for people."""
+    lines = [f"Loaded {report.rows_loaded:,} reach outs from {report.rows_read:,} rows in "
+             f"{len(report.files)} file(s): {report.rows_rejected:,} rejected, "
+             f"{report.duplicates_collapsed:,} duplicate rows collapsed."]
+    if report.messages is not None:
+        m = report.messages
+        lines.append(f"Messages: {m.rows_read:,} rows read, {m.rows_rejected:,} rejected, "
+                     f"{m.duplicates_collapsed:,} duplicates; {m.reach_outs_opened:,} reach outs opened; "
+                     f"{m.unmatched_messages:,} messages for unknown reach outs.")
+    lines.append(f"Opens from: {report.opens_source}." if report.opens_source else
+                 "Opens unknown: the export has no open information (pass --messages).")
+    for kind, n in report.reject_summary().items():
+        lines.append(f"  rejected {n:,}: {kind}")
+    return "\n".join(lines)
+
+
+__all__ = ["render_stats", "write_rejects", "spreadsheet_safe", "safe_frame", "load_summary", "fmt_count",
+           "fmt_rate", "RATES"]
