@@ -99,6 +99,67 @@ def newest_date(table: Any, tz: str):
 
 
 @app.command()
+def report(
+    files: Files,
+    messages: Messages = None,
+    week: Annotated[str, typer.Option("--week", help="YYYY-Www, last (last complete week before today) or "
+                                                    "latest (newest complete week in the data).")] = "last",
+    start: Annotated[str | None, typer.Option("--start", help="Explicit period start (with --end).")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Explicit period end (with --start).")] = None,
+    weeks: Annotated[int, typer.Option("--weeks", help="Render the N weeks ending with --week (backfill).")] = 1,
+    tz: Tz = "UTC",
+    source_tz: SourceTz = "UTC",
+    campaign: Annotated[list[str] | None, typer.Option("--campaign", help="Only this campaign (repeatable).")]
+    = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("reports"),
+    fmt: Annotated[str, typer.Option("--format", help="Any of html,pdf,ipynb.")] = "html,pdf",
+    title: Annotated[str, typer.Option("--title", help="Report title.")] = "Weekly campaign report",
+    include_pii: Annotated[bool, typer.Option("--include-pii", help="Show prospect names and emails.")] = False,
+    paper: Annotated[str, typer.Option("--paper", help="PDF paper size: A4 or Letter.")] = "A4",
+    maps: Maps = None,
+    map_file: MapFile = None,
+) -> None:
+    """Render the weekly report (HTML, PDF, executed notebook) into OUT/<week>/ and update OUT/index.html."""
+    import datetime as dt
+
+    from rich.progress import Progress
+
+    from .periods import check_range, parse_date, resolve_week
+    from .report import parse_formats, render
+
+    formats = parse_formats(fmt)
+    if paper.lower() not in ("a4", "letter"):
+        raise UsageError(f"--paper {paper!r}: choose A4 or Letter")
+    if weeks < 1:
+        raise UsageError("--weeks must be at least 1")
+    loaded = load(files, messages, source_tz, maps, map_file, None, False, None)
+    if start or end:
+        if not (start and end):
+            raise UsageError("give both --start and --end")
+        periods = [(parse_date(start, "--start"), parse_date(end, "--end"))]
+        check_range(*periods[0])
+    else:
+        last_start, _ = resolve_week(week, newest_date(loaded.table, tz), tz)
+        periods = [(last_start - dt.timedelta(weeks=i), last_start - dt.timedelta(weeks=i) + dt.timedelta(days=6))
+                   for i in range(weeks - 1, -1, -1)]
+    kwargs = dict(messages=messages, tz=tz, campaigns=campaign or (), title=title, formats=formats, paper=paper,
+                  include_pii=include_pii, source_tz=source_tz)
+    done = []
+    if len(periods) == 1:
+        done.append(render(files, out, *periods[0], **kwargs))
+    else:
+        with Progress(transient=True) as progress:
+            task = progress.add_task("Rendering weekly reports", total=len(periods))
+            for s, e in periods:
+                done.append(render(files, out, s, e, **kwargs))
+                progress.advance(task)
+    for r in done:
+        names = ", ".join(str(p) for p in r.files.values())
+        typer.echo(f"{r.folder.name}: {names} ({r.seconds:.1f} s)")
+    typer.echo(f"index: {out / 'index.html'}")
+
+
+@app.command()
 def sample(
     out: Annotated[Path, typer.Option("--out", help="Folder to write reach_outs.csv and messages.csv into.")],
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 0,

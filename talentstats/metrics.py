@@ -116,8 +116,8 @@ def stat_counts(frame: IntoFrameT, start: dt.date | str, end: dt.date | str, tz:
         agg.append(nw.col("opens_unknown").sum().alias("_unknown_anywhere"))
         agg.append(nw.len().alias("_rows"))
         out = f.with_columns(_in=in_range.cast(nw.Int64), **flag_exprs()).select(*agg)
-        # a table without any open information has unknown opens even when the range is empty
-        no_info = (nw.col("_unknown_anywhere") == nw.col("_rows")) & (nw.col("_rows") > 0)
+        # a table without any open information has unknown opens, even when the range or the table is empty
+        no_info = nw.col("_unknown_anywhere") == nw.col("_rows")  # an empty table shows no open tracking either
         out = out.with_columns(
             opens_unknown=nw.when(no_info).then(nw.col("opens_unknown") + 1).otherwise(nw.col("opens_unknown"))
         ).drop("_unknown_anywhere", "_rows")
@@ -142,37 +142,44 @@ def rollup(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFra
 
 
 def finish(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFrameT:
-    """Turn additive counts into statistics: unknown opens to null, rates, readable keys, sorted rows."""
+    """Turn additive counts into statistics: unknown opens to null, rates, readable keys, sorted rows.
+
+    One ``select`` (plus a filter and a sort when grouped): this runs on every dashboard update, where the
+    frames are small and per-operation overhead is what counts.
+    """
     keys = check_keys(by)
     f = nw.from_native(counts)
     if keys:
         f = f.filter(nw.col("reach_outs") > 0)
-    opens = nw.when(nw.col("opens_unknown") == 0).then(nw.col("opens"))
+    known = nw.col("opens_unknown") == 0
+    as_float = {k: nw.col(k).cast(nw.Float64) for k in ("reach_outs", "opens", "responses", "interested")}
 
-    def rate(num: nw.Expr, den: str) -> nw.Expr:
-        return nw.when(nw.col(den) > 0).then(num.cast(nw.Float64) / nw.col(den).cast(nw.Float64))
+    def rate(num: str, den: str) -> nw.Expr:
+        return nw.when(nw.col(den) > 0).then(as_float[num] / as_float[den])
 
-    f = f.with_columns(nw.col("reach_outs", "in_progress", "responses", "interested").cast(nw.Int64),
-                       opens=opens).with_columns(
-        open_rate=rate(nw.col("opens"), "reach_outs"),
-        response_rate=rate(nw.col("responses"), "reach_outs"),
-        interested_rate=rate(nw.col("interested"), "reach_outs"),
-        interested_of_responses=rate(nw.col("interested"), "responses"),
-    )
-    fmt: dict[str, Any] = {}
-    for k in ("day", "week"):
-        if k in keys:
-            fmt[k] = (nw.col(k) * _US_PER_DAY).cast(nw.Datetime("us")).dt.to_string("%Y-%m-%d")
-    if "month" in keys:
-        m = nw.col("month")
-        fmt["month"] = nw.concat_str(
-            (m // 100).cast(nw.String), nw.lit("-"), (m % 100).cast(nw.String).str.zfill(2)
-        )
-    f = f.select(*keys, *COUNTS, *RATES)
+    exprs: list[nw.Expr] = []
+    for k in keys:
+        if k in ("day", "week"):
+            exprs.append((nw.col(k) * _US_PER_DAY).cast(nw.Datetime("us")).dt.to_string("%Y-%m-%d").alias(k))
+        elif k == "month":
+            m = nw.col("month")
+            exprs.append(nw.concat_str((m // 100).cast(nw.String), nw.lit("-"),
+                                       (m % 100).cast(nw.String).str.zfill(2)).alias(k))
+        else:
+            exprs.append(nw.col(k))
+    exprs += [nw.col(c).cast(nw.Int64) for c in ("reach_outs", "in_progress")]
+    exprs.append(nw.when(known).then(nw.col("opens")).alias("opens"))
+    exprs += [nw.col(c).cast(nw.Int64) for c in ("responses", "interested")]
+    exprs += [
+        nw.when(known & (nw.col("reach_outs") > 0)).then(as_float["opens"] / as_float["reach_outs"])
+        .alias("open_rate"),
+        rate("responses", "reach_outs").alias("response_rate"),
+        rate("interested", "reach_outs").alias("interested_rate"),
+        rate("interested", "responses").alias("interested_of_responses"),
+    ]
+    f = f.select(*exprs)
     if keys:
-        f = f.sort(*keys)
-    if fmt:
-        f = f.with_columns(**fmt)
+        f = f.sort(*keys)  # formatted dates sort as dates
     return _nullable_pandas(f.to_native())
 
 
@@ -231,3 +238,19 @@ def _plain(v: Any) -> Any:
     if hasattr(v, "item"):
         return v.item()
     return v
+
+
+def members(frame: IntoFrameT, start: dt.date | str, end: dt.date | str, tz: str = "UTC",
+            metric: str = "reach_outs") -> IntoFrameT:
+    """The in-range rows counted by ``metric`` (e.g. the reach outs behind the Interested tile).
+
+    For ``opens`` only rows known to be opened are returned.
+    """
+    if metric not in COUNTS:
+        raise UsageError(f"unknown metric {metric!r}; choose from {', '.join(COUNTS)}")
+    lo, hi = _bounds(start, end, tz)
+    f = nw.from_native(frame)
+    f = f.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi))
+    if metric != "reach_outs":
+        f = f.filter(flag_exprs()[metric] == 1)
+    return f.to_native()

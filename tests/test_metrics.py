@@ -257,3 +257,15 @@ def test_worked_example_in_docs():
     assert by[["campaign", "reach_outs", "in_progress", "opens", "responses", "interested"]].values.tolist() == [
         ["Backend", 4, 2, 3, 2, 1], ["Design", 4, 1, 1, 1, 1]]
     assert total(df, tz="America/New_York")["reach_outs"] == 9
+
+
+def test_members_are_the_rows_behind_a_statistic():
+    from talentstats.metrics import members
+
+    df = table({"state": 2, "response_type": "Interested"}, {"response_type": "Interested"},
+               {"state": 2, "created_at": "2026-10-01T00:00:00Z", "response_type": "Interested"},
+               {"opened": True})
+    assert members(df, *WEEK, metric="interested")["reach_out_id"].tolist() == ["r0"]
+    assert members(df, *WEEK, metric="opens")["reach_out_id"].tolist() == ["r3"]
+    assert members(df, *WEEK)["reach_out_id"].tolist() == ["r0", "r1", "r3"]
+    assert len(members(df, *WEEK, metric="interested")) == total(df)["interested"]
