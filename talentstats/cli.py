@@ -36,15 +36,17 @@ def _fail(message: str, code: int = 2) -> None:
 def load(files: list[Path], messages: list[Path] | None, source_tz: str, maps: list[str] | None,
          map_file: Path | None, sheet: str | None, strict: bool, rejects: Path | None, dayfirst: bool = False):
     """Shared loading for every command that reads exports."""
-    from .normalize import parse_map_options, read_map_file, read_reach_outs
+    from .normalize import parse_map_options, raise_if_rejected, read_map_file, read_reach_outs
     from .output import write_rejects
 
     mapping = read_map_file(map_file) if map_file else {}
     mapping.update(parse_map_options(maps))
     loaded = read_reach_outs(files, messages=messages, mapping=mapping, source_tz=source_tz, sheet=sheet,
-                             strict=strict, dayfirst=dayfirst)
+                             dayfirst=dayfirst)
     if rejects is not None:
-        write_rejects(loaded.report.rejects, rejects)
+        write_rejects(loaded.report.rejects, rejects)  # before --strict fails: that is when they are needed
+    if strict:
+        raise_if_rejected(loaded.report)
     return loaded
 
 
@@ -157,6 +159,20 @@ def report(
         names = ", ".join(str(p) for p in r.files.values())
         typer.echo(f"{r.folder.name}: {names} ({r.seconds:.1f} s)")
     typer.echo(f"index: {out / 'index.html'}")
+
+
+@app.command()
+def dashboard(
+    files: Annotated[list[Path] | None, typer.Argument(help="Exports to show (default: the sample data).")] = None,
+    messages: Messages = None,
+    port: Annotated[int, typer.Option("--port", help="Port on localhost.")] = 8866,
+    tz: Tz = "UTC",
+    source_tz: SourceTz = "UTC",
+) -> None:
+    """Serve the interactive dashboard as a web app with Voilà on localhost."""
+    from .serve import serve_dashboard
+
+    serve_dashboard(files or [], messages=messages or [], port=port, tz=tz, source_tz=source_tz)
 
 
 @app.command()

@@ -117,13 +117,14 @@ def _require(found: Mapping[str, str], required: Sequence[str], headers: Sequenc
     for column in required:
         if column in found:
             continue
-        candidates = {header_key(h): h for h in headers}
+        # the best-scoring header over every alias, among headers not already used by another column
+        taken = set(found.values())
+        candidates = {header_key(h): h for h in reversed(headers) if h not in taken}
         wanted = [header_key(a) for a in (column, *aliases.get(column, ()))]
-        close: list[str] = []
-        for w in wanted:
-            close += difflib.get_close_matches(w, list(candidates), n=1, cutoff=0.6)
-        hint = f"; closest match: {candidates[close[0]]!r} (map it with --map '{candidates[close[0]]}={column}')" \
-            if close else ""
+        score, best = max(((difflib.SequenceMatcher(None, w, k).ratio(), k) for w in wanted for k in candidates),
+                          key=lambda sk: sk[0], default=(0.0, ""))
+        hint = f"; closest match: {candidates[best]!r} (map it with --map '{candidates[best]}={column}')" \
+            if score >= 0.6 else ""
         shown = ", ".join(repr(h) for h in headers) or "none"
         raise MissingColumnError(f"missing required column {column!r} (headers found: {shown}){hint}",
                                  file=file)
@@ -196,6 +197,9 @@ def parse_state(value: Any) -> int | None:
     text = str(value).strip()
     m = re.fullmatch(r"(.*?)\s*\(\s*(\d+)\s*\)", text)
     if m:
+        # "Responded (2)": the label, when there is one, must name the same state as the code
+        if m.group(1) and STATE_ALIASES.get(state_key(m.group(1))) != int(m.group(2)):
+            return None
         text = m.group(2)
     try:
         number = float(text)
@@ -236,8 +240,23 @@ def parse_flag(value: Any) -> bool | None:
     return None
 
 
-# an offset after a time of day: "...T10:00Z", "10:00:00+02:00", "10:00 -0500", "10:00 UTC"
-_OFFSET = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?|UTC|GMT)$"
+#: a 4-digit year, or a d/m/yy style date: what the free-form fallback needs to see before reading a value
+_HAS_YEAR = r"(?<!\d)\d{4}(?!\d)|(?<!\d)\d{1,2}[./-]\d{1,2}[./-]\d{2}(?!\d)"
+_ZONE_END = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?|UTC|GMT|utc|gmt)$"
+
+
+def _has_offset(s: pd.Series) -> pd.Series:
+    """Values ending in a zone after a time of day: "...T10:00Z", "10:00:00.5+02:00", "10:00 -0500",
+    "T10+02", "T100000Z", "5pm UTC" - but not the "-16" ending the date "2026-11-16".
+
+    Cheap literal checks first (this runs on every timestamp of a large export).
+    """
+    zoned = s.str.contains(_ZONE_END, regex=True, na=False)
+    timed = s.str.contains(":", regex=False, na=False) | s.str.contains(r"\dT\d", regex=True, na=False)
+    rest = zoned & ~timed
+    if rest.any():
+        timed |= s.where(rest).str.contains(r"\d\s*[aApP]\.?[mM]", regex=True, na=False)
+    return zoned & timed
 
 
 def parse_timestamps(values: pd.Series | pa.ChunkedArray, source_tz: str = "UTC",
@@ -263,21 +282,38 @@ def parse_timestamps(values: pd.Series | pa.ChunkedArray, source_tz: str = "UTC"
     if source_tz == "UTC":
         out = pd.to_datetime(s.where(~blank), format="ISO8601", utc=True, errors="coerce")
     else:
-        has_offset = s.str.contains(_OFFSET, regex=True, na=False)
+        has_offset = _has_offset(s)
         out = pd.to_datetime(s.where(~blank & has_offset), format="ISO8601", utc=True, errors="coerce")
-        naive = pd.to_datetime(s.where(~blank & ~has_offset), format="ISO8601", errors="coerce")
-        if naive.dt.tz is not None:  # pragma: no cover - defensive
-            naive = naive.dt.tz_convert(None)
-        local = naive.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="shift_forward")
-        out = out.where(has_offset, local.dt.tz_convert("UTC"))
+        try:
+            naive = pd.to_datetime(s.where(~blank & ~has_offset), format="ISO8601", errors="coerce")
+        except ValueError:  # offsets the pattern missed, mixed with plain times: not guessed (left to the retry)
+            naive = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+        if naive.dt.tz is None:  # (else every value carried an offset the pattern missed: keep the instants)
+            naive = naive.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="shift_forward")
+        out = out.where(has_offset, naive.dt.tz_convert("UTC"))
+    # free-form fallback (dateutil) only for text that names a year: it would take a missing year as 1 AD
+    # ("16 Nov") and a missing date as today ("10:30") - guesses, not dates
     retry = out.isna() & ~blank
     if retry.any():
-        again = pd.to_datetime(s[retry], format="mixed", dayfirst=dayfirst, errors="coerce")
-        if again.dt.tz is None:
-            again = again.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="shift_forward")
+        retry &= s.where(retry).str.contains(_HAS_YEAR, regex=True, na=False)
+    if retry.any():
+        again = _parse_free(s[retry], source_tz, dayfirst)
         out = out.astype("datetime64[us, UTC]")
-        out.loc[retry] = again.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+        out.loc[retry] = again.astype("datetime64[us, UTC]")
     return out.astype("datetime64[us, UTC]")
+
+
+def _parse_free(text: pd.Series, source_tz: str, dayfirst: bool) -> pd.Series:
+    """Non-ISO dates (dateutil): values ending in a zone keep it, the others are read in ``source_tz``."""
+    zoned = _has_offset(text)
+    out = pd.to_datetime(text.where(zoned), format="mixed", dayfirst=dayfirst, utc=True, errors="coerce")
+    try:
+        naive = pd.to_datetime(text.where(~zoned), format="mixed", dayfirst=dayfirst, errors="coerce")
+    except ValueError:  # zones the pattern does not know mixed with plain times: rejected, not guessed
+        return out.where(zoned)
+    if naive.dt.tz is None:
+        naive = naive.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="shift_forward")
+    return out.where(zoned, naive.dt.tz_convert("UTC"))
 
 
 def _strings(col: pa.ChunkedArray) -> pd.Series:
@@ -292,6 +328,19 @@ def _strings(col: pa.ChunkedArray) -> pd.Series:
 
 def _blank(s: pd.Series) -> pd.Series:
     return s.isna() | (s.str.strip() == "")
+
+
+def _date_reasons(stamps: pd.Series, text: pd.Series, source_tz: str) -> pd.Series:
+    """Why a non-blank date was not read: unparseable, or a local time that occurs twice in ``source_tz``."""
+    reasons = "unparseable date '" + text.fillna("") + "'"
+    bad = stamps.isna() & ~_blank(text)
+    if source_tz != "UTC" and bad.any():
+        # a clock time that exists twice in source_tz (the hour repeated when the clocks go back)
+        wall = pd.to_datetime(text[bad].str.strip(), format="mixed", utc=True, errors="coerce").dt.tz_localize(None)
+        local = wall.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="shift_forward")
+        twice = wall.index[(wall.notna() & local.isna()).to_numpy()]
+        reasons[twice] = f"ambiguous local time in {source_tz} (clocks went back) '" + text[twice] + "'"
+    return reasons
 
 
 # --------------------------------------------------------------------------------------------- reach outs
@@ -328,14 +377,14 @@ def normalize_reach_outs(raw: RawTable, mapping: Mapping[str, str] | None = None
     created_text = _strings(created_raw)
     problems.append((created.isna(), found["created_at"],
                      np.where(_blank(created_text), "missing created date",
-                              "unparseable date '" + created_text.fillna("") + "'")))
+                              _date_reasons(created, created_text, source_tz))))
 
     if "updated_at" in found:
         updated_raw = table.column(found["updated_at"])
         updated = parse_timestamps(updated_raw, source_tz, dayfirst)
         updated_text = _strings(updated_raw)
         problems.append((updated.isna() & ~_blank(updated_text), found["updated_at"],
-                         "unparseable date '" + updated_text.fillna("") + "'"))
+                         _date_reasons(updated, updated_text, source_tz)))
     else:
         updated = pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us, UTC]")
 
@@ -403,8 +452,12 @@ def _opened(table: pa.Table, found: Mapping[str, str], n: int) -> tuple[pd.Serie
         c = count.fillna(0) > 0
         result = c if result is None else (result | c)
     if "opened_at" in found:
-        s = _strings(table.column(found["opened_at"]))
-        c = ~_blank(s)
+        col = table.column(found["opened_at"])
+        s = _strings(col)
+        c = parse_timestamps(col).notna()
+        # placeholders such as "-", "no" or "never" mean not opened; other text is not guessed to be an open
+        unopened = _blank(s) | s.str.strip().str.lower().isin(_FALSE | {"never", "n/a", "none"})
+        problems.append((~c & ~unopened, found["opened_at"], "unparseable date '" + s.fillna("") + "'"))
         result = c if result is None else (result | c)
     if result is None:
         return pd.Series(pd.array([pd.NA] * n, dtype="boolean")), problems
@@ -523,17 +576,32 @@ def read_reach_outs(paths: str | Path | Sequence[str | Path], messages: str | Pa
     report.rows_loaded = len(table)
     table = table.drop(columns="_order").reset_index(drop=True)
     table = table[list(CANONICAL)]
-    if strict and len(report.rejects):
+    if strict:
+        raise_if_rejected(report)
+    return Loaded(table, report)
+
+
+def raise_if_rejected(report: LoadReport) -> None:
+    """``--strict``: any rejected row is an error naming the first one."""
+    if len(report.rejects):
         first = report.rejects.iloc[0]
         raise InputError(f"{first['reason']} ({len(report.rejects)} row(s) rejected; --strict)",
                          file=first["file"], line=int(first["line"]), column=first["column"])
-    return Loaded(table, report)
 
 
 def _looks_like_messages(headers: Sequence[str], mapping: Mapping[str, str]) -> bool:
     found = match_headers(headers, ALIASES, mapping)
     msg = match_headers(headers, MESSAGE_ALIASES)
     return "state" not in found and ("message_id" in msg or "opened_at" in msg) and "reach_out_id" in msg
+
+
+def _isin(values: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """``values.isin(wanted)`` for text columns, in pyarrow (pandas loops in Python over ``wanted`` there)."""
+    import pyarrow.compute as pc
+
+    left = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
+    right = pa.array(wanted.astype("str"), type=pa.large_string(), from_pandas=True).unique()
+    return pc.is_in(left, value_set=right, skip_nulls=True).fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _apply_messages(table: pd.DataFrame, files: Sequence[Path], report: LoadReport, rejects: list,
@@ -548,10 +616,9 @@ def _apply_messages(table: pd.DataFrame, files: Sequence[Path], report: LoadRepo
         for k in ("rows_read", "rows_loaded", "rows_rejected", "duplicates_collapsed"):
             setattr(total, k, getattr(total, k) + getattr(rep, k))
     msgs = pd.concat(parts, ignore_index=True)
-    opened_ids = pd.Index(msgs.loc[msgs["opened"], "reach_out_id"].unique())
-    known = pd.Index(table["reach_out_id"])
-    total.unmatched_messages = int((~msgs["reach_out_id"].isin(known)).sum())
-    via_messages = table["reach_out_id"].isin(opened_ids)
+    opened_ids = msgs.loc[msgs["opened"], "reach_out_id"]
+    total.unmatched_messages = int((~_isin(msgs["reach_out_id"], table["reach_out_id"])).sum())
+    via_messages = pd.Series(_isin(table["reach_out_id"], opened_ids), index=table.index)
     total.reach_outs_opened = int(via_messages.sum())
     table = table.copy()
     table["opened"] = (table["opened"].fillna(False) | via_messages).astype("boolean")

@@ -143,18 +143,19 @@ def _read_excel(path: Path, sheet: str | int | None) -> RawTable:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as err:  # openpyxl raises many types for a broken workbook
         raise InputError(f"cannot open workbook: {err}", file=str(path))
-    names = book.sheet_names
-    if sheet is None:
-        target: str | int = 0
-    elif isinstance(sheet, int) or str(sheet).isdigit():
-        target = int(sheet)
-        if not 0 <= target < len(names):
-            raise InputError(f"no sheet number {target}; sheets: {', '.join(names)}", file=str(path))
-    else:
-        if sheet not in names:
-            raise InputError(f"no sheet named {sheet!r}; sheets: {', '.join(names)}", file=str(path))
-        target = sheet
-    frame = book.parse(target, dtype=str, keep_default_na=False)
+    with book:  # close the workbook file, also when the sheet is wrong
+        names = book.sheet_names
+        if sheet is None:
+            target: str | int = 0
+        elif isinstance(sheet, int) or str(sheet).isdigit():
+            target = int(sheet)
+            if not 0 <= target < len(names):
+                raise InputError(f"no sheet number {target}; sheets: {', '.join(names)}", file=str(path))
+        else:
+            if sheet not in names:
+                raise InputError(f"no sheet named {sheet!r}; sheets: {', '.join(names)}", file=str(path))
+            target = sheet
+        frame = pd.read_excel(book, sheet_name=target, dtype=str, keep_default_na=False)
     frame = frame.loc[:, [not str(c).startswith("Unnamed:") or frame[c].ne("").any() for c in frame.columns]]
     # Excel leaves trailing rows that look empty: they are not rows of the export
     blank = frame.eq("").all(axis=1)
@@ -183,12 +184,37 @@ def _read_jsonl(path: Path) -> RawTable:
     if path.stat().st_size == 0:
         raise InputError("file is empty", file=str(path))
     gz = path.name.lower().endswith(".gz")
-    try:
+
+    def read(schema: pa.Schema | None = None) -> pa.Table:
         with pa.input_stream(str(path), compression="gzip" if gz else None) as stream:
-            table = pajson.read_json(stream)
+            return pajson.read_json(stream, parse_options=pajson.ParseOptions(explicit_schema=schema))
+
+    try:
+        table = read()
+        # pyarrow infers timestamp[s] from ISO strings, silently turning "+02:00"/"Z" values into naive
+        # UTC clock times (which normalize would then read in source_tz): keep such columns as text.
+        stamps = [f.name for f in table.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)]
+        if stamps:
+            table = read(pa.schema([pa.field(f.name, pa.string()) if f.name in stamps else f
+                                    for f in table.schema]))
     except pa.ArrowInvalid as err:
-        raise InputError(f"cannot parse JSON Lines: {str(err).splitlines()[0]}", file=str(path))
+        table = _read_jsonl_mixed(path, err)
     return RawTable(str(path), table, first_line=1)
+
+
+def _read_jsonl_mixed(path: Path, err: Exception) -> pa.Table:
+    """JSON Lines whose fields change type between rows (``2`` here, ``"Cancelled"`` there), or one JSON array
+    of records: fields of mixed type are read as text."""
+    import pandas as pd
+
+    array = _head(path, path.name.lower().endswith(".gz"), 4096).lstrip().startswith(b"[")
+    try:
+        frame = pd.read_json(path, lines=not array, orient="records", dtype=False, compression="infer")
+    except ValueError:
+        raise InputError(f"cannot parse JSON Lines: {str(err).splitlines()[0]}", file=str(path))
+    mixed = [c for c in frame.columns if frame[c].dtype == object]
+    frame[mixed] = frame[mixed].astype("str")
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def read_raw(path: str | Path, sheet: str | int | None = None) -> RawTable:
