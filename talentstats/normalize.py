@@ -275,7 +275,10 @@ def parse_timestamps(values: pd.Series | pa.ChunkedArray, source_tz: str = "UTC"
             return s.dt.tz_convert("UTC").dt.as_unit("us")
         if pa.types.is_integer(typ) or pa.types.is_floating(typ):
             values = values.cast(pa.string())
-        values = values.to_pandas() if not pa.types.is_string(values.type) else values.to_pandas()
+        fast = _arrow_iso(values, source_tz)
+        if fast is not None:
+            return fast
+        values = values.to_pandas()
     s = values.astype("str") if values.dtype != "str" else values
     s = s.str.strip()
     blank = s.isna() | (s == "")
@@ -301,6 +304,27 @@ def parse_timestamps(values: pd.Series | pa.ChunkedArray, source_tz: str = "UTC"
         out = out.astype("datetime64[us, UTC]")
         out.loc[retry] = again.astype("datetime64[us, UTC]")
     return out.astype("datetime64[us, UTC]")
+
+
+def _arrow_iso(values: pa.ChunkedArray, source_tz: str) -> pd.Series | None:
+    """Fast path (Arrow's C++ ISO-8601 parser): every value blank or ISO with an offset, or - in a UTC
+    ``source_tz`` - every value naive ISO. Anything else returns None and takes the general path."""
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return None
+    import pyarrow.compute as pc
+
+    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
+    for target in (pa.timestamp("us", tz="UTC"), pa.timestamp("us") if source_tz == "UTC" else None):
+        if target is None:
+            continue
+        try:
+            parsed = values.cast(target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        if target.tz is None:
+            parsed = parsed.cast(pa.timestamp("us", tz="UTC"))
+        return parsed.to_pandas().astype("datetime64[us, UTC]")
+    return None
 
 
 def _parse_free(text: pd.Series, source_tz: str, dayfirst: bool) -> pd.Series:
@@ -465,9 +489,18 @@ def _opened(table: pa.Table, found: Mapping[str, str], n: int) -> tuple[pd.Serie
 
 
 def collapse_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """One row per reach_out_id: the latest updated_at wins (unknown counts as oldest), else the last row."""
-    ordered = frame.sort_values(["updated_at", "_order"], na_position="first", kind="stable")
-    kept = ordered.drop_duplicates("reach_out_id", keep="last").sort_values("_order", kind="stable")
+    """One row per reach_out_id: the latest updated_at wins (unknown counts as oldest), else the last row.
+
+    Only the rows whose id occurs more than once are sorted; the rest pass through in export order.
+    """
+    dup = frame["reach_out_id"].duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return frame, 0
+    ordered = frame.loc[dup].sort_values(["updated_at", "_order"], na_position="first", kind="stable")
+    winners = ordered.drop_duplicates("reach_out_id", keep="last")
+    keep = ~dup
+    keep[frame.index.get_indexer(winners.index)] = True
+    kept = frame.loc[keep]
     return kept, len(frame) - len(kept)
 
 
