@@ -1,12 +1,13 @@
 # Two entry points: `make report` (the main job, on the sample data) and `make test` (the whole suite).
-# Each creates .venv and installs what it needs on first use.
+# Each creates .venv and installs what it needs on first use (Python packages; chromium for PDFs).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WEEK ?= latest
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
-.PHONY: report test lint bench sample clean
+.PHONY: report test lint bench sample system clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,12 +15,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-report: $(STAMP)
-	$(BIN)/talentstats stats sample_data/ --week $(WEEK) --by campaign
+system:
+	@bash .ci/system-deps
 
-test: $(STAMP)
+report: $(STAMP) system
+	$(BIN)/talentstats report sample_data --week $(WEEK) --out reports --format html,pdf
+
+test: $(STAMP) system
 	$(BIN)/ruff check talentstats tests benchmarks
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests notebooks $(NBVAL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check talentstats tests benchmarks
@@ -31,4 +35,4 @@ sample: $(STAMP)
 	$(BIN)/talentstats sample --out sample_data --seed 0 --reach-outs 10000
 
 clean:
-	rm -rf $(VENV) reports build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) reports build *.egg-info .pytest_cache .ruff_cache test-artifacts
