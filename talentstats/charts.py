@@ -21,41 +21,30 @@ from typing import Any, Final
 import pandas as pd
 import plotly.graph_objects as go
 
+from talentstats.formats import (  # noqa: F401 - re-exported vocabulary
+    COUNT_METRICS,
+    KEY_LABELS,
+    METRIC_LABELS,
+    NA_TEXT,
+    RATE_METRICS,
+    UNKNOWN_TEXT,
+    fmt_count,
+    fmt_rate,
+)
+from talentstats.formats import (
+    as_count as _count,
+)
+from talentstats.formats import (
+    as_number as _number,
+)
+from talentstats.formats import (
+    is_na as _is_na,
+)
 from talentstats.states import STATES
 
 # --------------------------------------------------------------------------------------------------------------
 # Vocabulary: labels, colours, formats
 # --------------------------------------------------------------------------------------------------------------
-
-#: count metric columns, in display order
-COUNT_METRICS: Final[tuple[str, ...]] = ("reach_outs", "in_progress", "opens", "responses", "interested")
-#: rate metric columns (fractions 0..1), in display order
-RATE_METRICS: Final[tuple[str, ...]] = ("open_rate", "response_rate", "interested_rate", "interested_of_responses")
-
-#: metric column -> display label (also the column names of :func:`stats_table`)
-METRIC_LABELS: Final[dict[str, str]] = {
-    "reach_outs": "Reach Outs",
-    "in_progress": "In Progress",
-    "opens": "Opens",
-    "responses": "Responses",
-    "interested": "Interested",
-    "open_rate": "Open rate",
-    "response_rate": "Response rate",
-    "interested_rate": "Interested rate",
-    "interested_of_responses": "Interested / Responses",
-}
-
-#: group-key column -> display label
-KEY_LABELS: Final[dict[str, str]] = {
-    "campaign": "Campaign",
-    "sender": "Sender",
-    "week": "Week",
-    "day": "Day",
-    "month": "Month",
-    "state": "State",
-    "response_via": "Response via",
-    "response_type": "Response type",
-}
 
 #: one colour per count metric, used by every chart
 METRIC_COLORS: Final[dict[str, str]] = {
@@ -88,10 +77,6 @@ STATE_COLORS: Final[dict[int, str]] = {
     9: "#76C7C0",  # Pending
 }
 
-#: shown for a missing number (unknown count, rate with a zero denominator)
-NA_TEXT: Final = "—"
-#: shown where a count is unknown because the export has no information for it
-UNKNOWN_TEXT: Final = "unknown"
 #: shown for a blank / missing campaign or sender name
 BLANK_LABEL: Final = "(none)"
 
@@ -112,47 +97,14 @@ COMPARISON_METRICS: Final[tuple[str, ...]] = ("reach_outs", "opens", "responses"
 _META_KEY: Final = "talentstats"
 
 
-def _is_na(value: object) -> bool:
-    """True for None, pd.NA, NaN and NaT (scalars only)."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-likes
-        return False
 
 
-def _number(value: object) -> float | None:
-    """A finite float, or None for missing / non-finite values."""
-    if _is_na(value):
-        return None
-    number = float(value)  # type: ignore[arg-type]
-    return number if math.isfinite(number) else None
 
 
-def _count(value: object) -> int | None:
-    """An int count, or None when unknown."""
-    number = _number(value)
-    return None if number is None else int(round(number))
 
 
-def fmt_count(n: object) -> str:
-    """Format a count: ``12345 -> '12,345'``; NA / unknown -> ``'—'``."""
-    count = _count(n)
-    return NA_TEXT if count is None else f"{count:,}"
 
 
-def fmt_rate(r: object, digits: int = 1) -> str:
-    """Format a fraction as a percentage: ``0.1234 -> '12.3%'``, ``0.0002 -> '<0.1%'``; NA -> ``'—'``."""
-    rate = _number(r)
-    if rate is None:
-        return NA_TEXT
-    smallest = 10.0**-digits / 100  # the smallest step shown: never round a non-zero rate to 0% or to 100%
-    if 0 < rate < smallest / 2:
-        return f"<{smallest * 100:.{digits}f}%"
-    if 1 - smallest / 2 <= rate < 1:
-        return f">{100 - smallest * 100:.{digits}f}%"
-    return f"{rate * 100:.{digits}f}%"
 
 
 def _share(part: int | None, whole: int | None) -> float | None:

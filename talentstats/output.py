@@ -11,17 +11,13 @@ from typing import Any
 
 import pandas as pd
 
+from .formats import KEY_LABELS, METRIC_LABELS, UNKNOWN_TEXT, fmt_rate, is_na
+from .formats import fmt_count as _fmt_count
 from .metrics import COUNTS, METRICS, RATES, stats_dicts
 from .normalize import LoadReport
 from .states import STATES
 
-LABELS = {
-    "reach_outs": "Reach Outs", "in_progress": "In Progress", "opens": "Opens", "responses": "Responses",
-    "interested": "Interested", "open_rate": "Open rate", "response_rate": "Response rate",
-    "interested_rate": "Interested rate", "interested_of_responses": "Interested / Responses",
-    "campaign": "Campaign", "sender": "Sender", "week": "Week", "day": "Day", "month": "Month",
-    "state": "State", "response_via": "Response via", "response_type": "Response type",
-}
+LABELS = {**METRIC_LABELS, **KEY_LABELS}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -49,13 +45,8 @@ def write_rejects(rejects: pd.DataFrame, path: str | Path) -> None:
 
 
 def fmt_count(v: Any) -> str:
-    """``12,345``; unknown as ``unknown``."""
-    return "unknown" if v is None or v is pd.NA else f"{int(v):,}"
-
-
-def fmt_rate(v: Any) -> str:
-    """``12.3%``; undefined (zero denominator or unknown) as ``—``."""
-    return "—" if v is None or v is pd.NA or v != v else f"{100 * float(v):.1f}%"
+    """``12,345``; an unknown count (opens without open data) as ``unknown``, spelled out for terminals."""
+    return UNKNOWN_TEXT if is_na(v) else _fmt_count(v)
 
 
 def _key_value(key: str, v: Any) -> Any:
