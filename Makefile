@@ -22,11 +22,11 @@ report: $(STAMP) system
 	$(BIN)/talentstats report sample_data --week $(WEEK) --out reports --format html,pdf
 
 test: $(STAMP) system
-	$(BIN)/ruff check talentstats tests benchmarks
+	$(BIN)/ruff check
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests notebooks $(NBVAL)
 
 lint: $(STAMP)
-	$(BIN)/ruff check talentstats tests benchmarks
+	$(BIN)/ruff check
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_stats.py
