@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 WEEK ?= latest
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
-.PHONY: report test lint bench sample system clean
+.PHONY: report test lint bench sample notebook system clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,7 +19,7 @@ system:
 	@bash .ci/system-deps
 
 report: $(STAMP) system
-	$(BIN)/talentstats report sample_data --week $(WEEK) --out reports --format html,pdf
+	$(BIN)/talentstats report sample_data/ --week $(WEEK) --out reports --format html,pdf
 
 test: $(STAMP) system
 	$(BIN)/ruff check
@@ -30,6 +30,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_stats.py
+
+notebook: $(STAMP)  # refresh the stored outputs of the weekly report notebook (checked by nbval)
+	$(BIN)/python -m talentstats.report
 
 sample: $(STAMP)
 	$(BIN)/talentstats sample --out sample_data --seed 0 --reach-outs 10000

@@ -1,0 +1,267 @@
+"""WeeklyReport sections on a small literal table whose numbers can be checked by eye.
+
+The table (UTC; week 2026-W47 is Mon 16 – Sun 22 Nov 2026, the previous week 2026-W46):
+
+====  ====  ====  ==========  =========  ================  ======  ==========================================
+id    camp  sndr  created     state      response          opened  counts as
+====  ====  ====  ==========  =========  ================  ======  ==========================================
+r0    A     s1    W47 Mon     Responded  Email, Interested  yes    reach, open, response, interested
+r1    A     s1    W47 Tue     In Prog.   —                 yes     reach, in progress, open
+r2    A     s1    W47 Wed     In Prog.   —                 no      reach, in progress
+r3    A     s1    W47 Thu     Bounced    —                 no      reach
+r4    B     s2    W47 Fri     Responded  LinkedIn, Not I.  no      reach, response (no tracked open)
+r5    B     s2    W47 Sat     Completed  "Interested" only no      reach, in progress (quirk: not interested)
+p0-3  A     s1    W46         2 responded (1 interested, both opened), 2 in progress
+====  ====  ====  ==========  =========  ================  ======  ==========================================
+
+W47: 6 reach outs, 3 in progress, 2 opens, 2 responses, 1 interested; rates 33.3%, 33.3%, 16.7%, 50.0%.
+W46: 4, 2, 2, 2, 1; rates 50.0%, 50.0%, 25.0%, 50.0%.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from talentstats.errors import UsageError
+from talentstats.normalize import LoadReport
+from talentstats.weekly import INTERESTED_LIMIT, WeeklyReport, change_text
+
+W47 = (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
+
+ROWS = [
+    dict(reach_out_id="r0", campaign="A", sender="s1", state=2, created_at="2026-11-16T09:00:00Z",
+         response_via="Email", response_type="Interested", opened=True, prospect_name="Ada Lovelace",
+         prospect_email="ada@example.org"),
+    dict(reach_out_id="r1", campaign="A", sender="s1", state=0, created_at="2026-11-17T09:00:00Z", opened=True),
+    dict(reach_out_id="r2", campaign="A", sender="s1", state=0, created_at="2026-11-18T09:00:00Z"),
+    dict(reach_out_id="r3", campaign="A", sender="s1", state=1, created_at="2026-11-19T09:00:00Z"),
+    dict(reach_out_id="r4", campaign="B", sender="s2", state=2, created_at="2026-11-20T09:00:00Z",
+         response_via="LinkedIn", response_type="Not Interested"),
+    dict(reach_out_id="r5", campaign="B", sender="s2", state=3, created_at="2026-11-21T09:00:00Z",
+         response_type="Interested"),
+    dict(reach_out_id="p0", campaign="A", sender="s1", state=2, created_at="2026-11-09T09:00:00Z",
+         response_via="Email", response_type="Interested", opened=True),
+    dict(reach_out_id="p1", campaign="A", sender="s1", state=2, created_at="2026-11-10T09:00:00Z",
+         response_via="Email", response_type="Not Interested", opened=True),
+    dict(reach_out_id="p2", campaign="A", sender="s1", state=0, created_at="2026-11-11T09:00:00Z"),
+    dict(reach_out_id="p3", campaign="A", sender="s1", state=0, created_at="2026-11-12T09:00:00Z"),
+]
+
+
+def table(rows: list[dict]) -> pd.DataFrame:
+    """A canonical table from partial rows (defaults: not opened, no response, no prospect data)."""
+    base = {"updated_at": None, "response_via": None, "response_type": None, "opened": False,
+            "prospect_name": None, "prospect_email": None}
+    df = pd.DataFrame([{**base, **r} for r in rows])
+    df["state"] = df["state"].astype("int8")
+    for c in ("created_at", "updated_at"):
+        df[c] = pd.to_datetime(df[c], utc=True).astype("datetime64[us, UTC]")
+    df["opened"] = df["opened"].astype("boolean")
+    for c in ("response_via", "response_type", "prospect_name", "prospect_email"):
+        df[c] = df[c].astype("str")
+    return df
+
+
+def report(rows: list[dict] = ROWS, **kwargs) -> WeeklyReport:
+    load = LoadReport(rows_read=len(rows), rows_loaded=len(rows), files=["export.csv"])
+    return WeeklyReport(table(rows), load, *W47, **kwargs)
+
+
+def tiles(page: str) -> dict[str, tuple[str, str, str]]:
+    """metric -> (value, change, previous) of the KPI tiles in ``page``."""
+    found = re.findall(r'data-metric="(\w+)".*?ts-kpi-value">([^<]*)<.*?ts-kpi-change">([^<]*)<.*?'
+                       r'ts-kpi-prev">([^<]*)<', page)
+    return {m: (v, c, p) for m, v, c, p in found}
+
+
+def table_rows(page: str) -> list[list[str]]:
+    """Cell texts of each body row of the first table in ``page`` (tags stripped)."""
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr)]
+            for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", body)]
+
+
+# ----------------------------------------------------------------------------- numbers and KPIs
+
+
+def test_total_and_previous_total_are_the_two_weeks():
+    r = report()
+    now, before = r.total(), r.previous_total()
+    assert [now[k] for k in ("reach_outs", "in_progress", "opens", "responses", "interested")] == [6, 3, 2, 2, 1]
+    assert [before[k] for k in ("reach_outs", "in_progress", "opens", "responses", "interested")] == [4, 2, 2, 2, 1]
+    assert now["interested_of_responses"] == pytest.approx(0.5)
+
+
+def test_kpi_tiles_show_value_change_and_previous_week():
+    t = tiles(report().kpi_html())
+    assert t["reach_outs"] == ("6", "+2 (+50.0%)", "2026-W46: 4")
+    assert t["in_progress"] == ("3", "+1 (+50.0%)", "2026-W46: 2")
+    assert t["opens"] == ("2", "+0 (+0.0%)", "2026-W46: 2")
+    assert t["interested"] == ("1", "+0 (+0.0%)", "2026-W46: 1")
+    assert t["open_rate"] == ("33.3%", "-16.7 pp", "2026-W46: 50.0%")
+    assert t["interested_rate"] == ("16.7%", "-8.3 pp", "2026-W46: 25.0%")
+    assert t["interested_of_responses"] == ("50.0%", "+0.0 pp", "2026-W46: 50.0%")
+    assert len(t) == 9
+
+
+def test_kpi_frame_lists_the_nine_metrics_in_order():
+    frame = report().kpi_frame()
+    assert frame["Metric"].tolist()[:3] == ["Reach Outs", "In Progress", "Opens"]
+    assert frame.iloc[0].tolist() == ["Reach Outs", "6", "4", "+2 (+50.0%)"]
+    assert len(frame) == 9
+
+
+@pytest.mark.parametrize(("metric", "now", "before", "text"), [
+    ("reach_outs", 6, 4, "+2 (+50.0%)"),
+    ("responses", 1, 3, "-2 (-66.7%)"),
+    ("reach_outs", 3, 0, "+3"),  # no percentage of nothing
+    ("reach_outs", 1234, 1000, "+234 (+23.4%)"),
+    ("open_rate", 1 / 3, 0.5, "-16.7 pp"),  # rates change in percentage points
+    ("opens", None, 4, "—"),  # unknown opens: no change
+    ("open_rate", 0.5, None, "—"),
+])
+def test_change_text(metric, now, before, text):
+    assert change_text(metric, now, before) == text
+
+
+# ----------------------------------------------------------------------------- still filling in
+
+
+def test_a_week_ending_on_the_newest_data_is_still_filling_in():
+    r = report()
+    assert r.still_arriving()
+    assert "Still filling in: the data ends on Sat 21 Nov, before this period ends" in r.kpi_html()
+    assert any(n.startswith("Still filling in") for n in r.quality_notes())
+    assert r.headline()["still_arriving"] is True
+
+
+def test_a_week_with_a_week_of_newer_data_is_final():
+    later = dict(reach_out_id="z", campaign="C", sender="s3", state=0, created_at="2026-11-29T09:00:00Z")
+    r = report([*ROWS, later])
+    assert not r.still_arriving()
+    assert "ts-callout" not in r.kpi_html()
+    assert r.total()["reach_outs"] == 6  # a newer reach out changes nothing in the week
+    fig = r.trend(weeks=4)
+    assert not fig.layout.shapes
+
+
+def test_trend_shades_the_weeks_still_filling_in():
+    # the data ends Sat 21 Nov: W47 and W46 (ended Sun 15 Nov, 6 days before) are both still filling in
+    fig = report().trend(weeks=4)
+    assert [(s.x0, s.x1) for s in fig.layout.shapes] == [(1.5, 2.5), (2.5, 3.5)]
+    assert list(fig.data[1].marker.symbol) == ["circle", "circle", "circle-open", "circle-open"]
+    assert list(fig.data[0].y) == [0, 0, 4, 6]
+    assert fig.layout.title.text == ""  # the section heading names the chart
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def test_campaign_table_has_one_row_per_campaign_and_a_total():
+    rows = table_rows(report().table_html("campaign"))
+    assert rows == [
+        ["A", "4", "2", "2", "1", "1", "50.0%", "25.0%", "25.0%", "100.0%"],
+        ["B", "2", "1", "0", "1", "0", "0.0%", "50.0%", "0.0%", "0.0%"],
+        ["Total", "6", "3", "2", "2", "1", "33.3%", "33.3%", "16.7%", "50.0%"],
+    ]
+
+
+def test_sender_table_lets_long_addresses_wrap_after_the_at_sign():
+    rows = [{**r, "sender": "lucia.romero@acme-talent.example"} for r in ROWS]
+    page = report(rows).table_html("sender")
+    assert "lucia.romero@<wbr>acme-talent.example" in page
+    assert table_rows(page)[0][:2] == ["lucia.romero@acme-talent.example", "6"]
+
+
+def test_table_cells_are_escaped():
+    rows = [{**r, "campaign": '<b>x</b> & "y"'} for r in ROWS]
+    page = report(rows).table_html("campaign")
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &quot;y&quot;" in page
+    assert "<b>x</b>" not in page
+
+
+def test_table_of_an_empty_week_says_so():
+    r = WeeklyReport(table(ROWS), LoadReport(), dt.date(2026, 1, 5), dt.date(2026, 1, 11))
+    assert "No reach outs created in this period." in r.table_html("campaign")
+    assert "No interested responses in this period." in r.interested_html()
+
+
+# ----------------------------------------------------------------------------- quality notes
+
+
+def test_quality_notes_count_silent_responses_and_unanswered_interest():
+    notes = report().quality_notes()
+    assert notes[0] == ("10 export rows read from 1 file(s): 10 reach outs loaded, 0 rows rejected, "
+                        "0 duplicate rows collapsed.")
+    assert "1 of 2 responses came without a tracked open" in notes[1]
+    assert notes[2] == "1 reach out(s) marked Interested without a response are not counted as Interested."
+
+
+def test_quality_notes_say_when_opens_are_unknown_and_name_the_filter():
+    rows = [{**r, "opened": None} for r in ROWS]
+    notes = report(rows, campaigns=("A",)).quality_notes()
+    assert any(n.startswith("Opens are unknown") for n in notes)
+    assert notes[-1] == "Filtered to campaigns: A."
+
+
+# ----------------------------------------------------------------------------- interested list and PII
+
+
+def test_interested_list_shows_ids_but_no_prospect_data_by_default():
+    page = report().interested_html()
+    assert table_rows(page) == [["Mon 16 Nov", "A", "s1", "r0"]]
+    assert "Ada" not in page and "ada@example.org" not in page
+
+
+def test_interested_list_shows_prospects_when_asked():
+    page = report(include_pii=True).interested_html()
+    assert table_rows(page) == [["Mon 16 Nov", "A", "s1", "r0", "Ada Lovelace", "ada@example.org"]]
+
+
+def test_interested_list_is_capped_newest_first_with_a_count_of_the_rest():
+    many = [dict(reach_out_id=f"i{i:02d}", campaign="A", sender="s1", state=2, response_via="Email",
+                 response_type="Interested", created_at=f"2026-11-{16 + i % 7}T{i % 24:02d}:00:00Z")
+            for i in range(INTERESTED_LIMIT + 5)]
+    page = report(many).interested_html()
+    rows = table_rows(page)
+    assert len(rows) == INTERESTED_LIMIT
+    assert rows[0][0] == "Sun 22 Nov"
+    assert f"The {INTERESTED_LIMIT} newest of {INTERESTED_LIMIT + 5} interested responses; 5 more" in page
+
+
+# ----------------------------------------------------------------------------- header, headline, loading
+
+
+def test_header_names_period_scope_and_freshness():
+    page = report(campaigns=("A", "B")).header_html()
+    assert "2026-W47 · Mon 16 Nov 2026 – Sun 22 Nov 2026 (UTC)" in page
+    assert "<b>Scope:</b> A, B" in page
+    assert "Sat 21 Nov 2026 09:00 UTC" in page
+
+
+def test_headline_has_the_numbers_for_the_index():
+    h = report().headline()
+    assert (h["week"], h["start"], h["end"], h["reach_outs"], h["interested"]) == (
+        "2026-W47", "2026-11-16", "2026-11-22", 6, 1)
+
+
+def test_from_parameters_loads_a_file_and_resolves_the_latest_week(tmp_path: Path):
+    path = tmp_path / "export.csv"
+    lines = ["Reach Out ID,Campaign,Sender,State,Created At,Response Via,Response Type"]
+    lines += [f"{r['reach_out_id']},{r['campaign']},{r['sender']},{r['state']},{r['created_at']},"
+              f"{r.get('response_via') or ''},{r.get('response_type') or ''}" for r in ROWS]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = WeeklyReport.from_parameters(data=str(path), week="latest")
+    assert (r.start, r.end) == (dt.date(2026, 11, 9), dt.date(2026, 11, 15))  # W47 is not complete (no Sunday)
+    r = WeeklyReport.from_parameters(data=[path], week="2026-W47", campaigns="B")
+    assert (r.start, r.total()["reach_outs"], r.campaigns) == (W47[0], 2, ("B",))
+    r = WeeklyReport.from_parameters(data=path, start="2026-11-16", end="2026-11-17")
+    assert r.total()["reach_outs"] == 2
+    assert "16 Nov 2026 – Tue 17 Nov 2026" in r.period_label
+    with pytest.raises(UsageError):
+        WeeklyReport.from_parameters(data=path, tz="Mars/Olympus")
