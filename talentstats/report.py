@@ -381,10 +381,22 @@ def period_label(start: dt.date, end: dt.date) -> str:
     return f"{start}_{end}"
 
 
+def remove_stale_renders(out_dir: Path, older_than: float = 6 * 3600) -> None:
+    """Delete temporary render folders left by a killed run (older than ``older_than`` seconds)."""
+    now = time.time()
+    for tmp in out_dir.glob(".render-*"):
+        try:
+            if tmp.is_dir() and now - tmp.stat().st_mtime > older_than:
+                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def render(data: Sequence[str | Path], out_dir: str | Path, start: dt.date, end: dt.date,
            messages: Sequence[str | Path] | None = None, tz: str = "UTC", campaigns: Sequence[str] = (),
            title: str = "Weekly campaign report", formats: Sequence[str] = ("html", "pdf"), paper: str = "A4",
-           include_pii: bool = False, source_tz: str = "UTC") -> Rendered:
+           include_pii: bool = False, source_tz: str = "UTC", mapping: dict[str, str] | None = None,
+           sheet: str | int | None = None, dayfirst: bool = False) -> Rendered:
     """Render the report for [start, end] into ``out_dir/<ISO week>/`` and update ``out_dir/index.html``.
 
     Files appear only when complete. When the notebook fails, ReportError names the cell and the error, the
@@ -402,8 +414,9 @@ def render(data: Sequence[str | Path], out_dir: str | Path, start: dt.date, end:
               "messages": [str(Path(p).resolve()) for p in messages] if messages else None,
               "week": None, "start": start.isoformat(), "end": end.isoformat(), "tz": tz,
               "campaigns": [str(c) for c in campaigns], "title": title, "include_pii": bool(include_pii),
-              "source_tz": source_tz}
+              "source_tz": source_tz, "mapping": dict(mapping or {}), "sheet": sheet, "dayfirst": bool(dayfirst)}
     result = Rendered(folder)
+    remove_stale_renders(out_dir)
     with tempfile.TemporaryDirectory(prefix=".render-", dir=out_dir) as tmp:
         executed = Path(tmp) / NOTEBOOK_NAME
         try:

@@ -121,12 +121,13 @@ class WeeklyReport:
                         start: str | None = None, end: str | None = None, tz: str = "UTC",
                         campaigns: Sequence[str] | str | None = (), title: str = "Weekly campaign report",
                         include_pii: bool = False, source_tz: str = "UTC",
-                        mapping: dict[str, str] | None = None) -> WeeklyReport:
+                        mapping: dict[str, str] | None = None, sheet: str | int | None = None,
+                        dayfirst: bool = False) -> WeeklyReport:
         """Load the data and resolve the period from the notebook's parameters."""
         zone(tz)
         paths = _as_list(data) or [default_data()]
         loaded = read_reach_outs(paths, messages=_as_list(messages) or None, source_tz=source_tz,
-                                 mapping=mapping)
+                                 mapping=mapping or None, sheet=sheet, dayfirst=bool(dayfirst))
         table = loaded.table
         wanted = [str(c) for c in _as_list(campaigns)]
         if wanted:
