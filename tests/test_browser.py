@@ -1,0 +1,141 @@
+"""Browser test: ``talentstats dashboard`` served by Voilà, driven by headless Debian chromium through Playwright.
+
+Changes the date range in the date pickers and checks that the KPI tiles and the charts show what
+``talentstats stats --format json`` gives for that range. A full-page screenshot is kept in
+test-artifacts/dashboard.png (look at it). Jupyter's data and runtime folders live in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from talentstats import charts
+from talentstats.metrics import COUNTS
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+START, END = "2026-11-09", "2026-11-15"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian chromium is not installed at {CHROMIUM}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None:
+    """Wait until something listens on 127.0.0.1:port; fail with the server's output if it exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            out, _ = process.communicate()
+            pytest.fail(f"talentstats dashboard exited with {process.returncode}:\n{out}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    pytest.fail(f"talentstats dashboard did not listen on port {port} within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``talentstats dashboard sample_data/ --port N`` in the background; yields its URL."""
+    home = tmp_path_factory.mktemp("jupyter")
+    env = {**os.environ, "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+           "JUPYTER_CONFIG_DIR": str(home / "config"), "IPYTHONDIR": str(home / "ipython"),
+           "PYTHONUNBUFFERED": "1"}
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "talentstats.cli", "dashboard", str(ROOT / "sample_data"),
+                                "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        wait_for_port(port, process, timeout=45)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.send_signal(signal.SIGTERM)  # the CLI stops Voilà, which shuts its kernels down
+        try:
+            process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+
+
+def stats_json(start: str, end: str) -> dict[str, Any]:
+    """The total ``talentstats stats sample_data/ --start --end --format json`` prints."""
+    out = subprocess.run([sys.executable, "-m", "talentstats.cli", "stats", str(ROOT / "sample_data"), "--start",
+                          start, "--end", end, "--format", "json"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out)["total"]
+
+
+def tile_texts(total: dict[str, Any]) -> dict[str, str]:
+    """What each KPI tile must show for a total of the CLI's JSON."""
+    return {m: (charts.fmt_count if m in COUNTS else charts.fmt_rate)(v) for m, v in total.items()}
+
+
+def screenshot(page: Any, path: Path) -> None:
+    """Full-page screenshot: Voilà scrolls inside #rendered_cells, so grow the viewport to the content first."""
+    height = page.evaluate("(document.querySelector('#rendered_cells') || document.documentElement).scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": int(height) + 40})
+    page.wait_for_timeout(800)  # plotly relayouts to the new width
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+
+
+def test_date_range_change_shows_the_cli_numbers(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    want = stats_json(START, END)
+    assert want["reach_outs"] > 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(server, timeout=90_000)
+            tiles = page.locator(".ts-tile .v")
+            expect(tiles.first).to_be_visible(timeout=90_000)
+            dates = page.locator("input[type=date]")
+            for i, value in enumerate((START, END)):
+                dates.nth(i).fill(value)
+                dates.nth(i).dispatch_event("change")
+            for metric, text in tile_texts(want).items():
+                expect(page.locator(f'.ts-tile[data-metric="{metric}"] .v')).to_have_text(text, timeout=20_000)
+            # the charts follow too (FigureWidget updates reach the browser): funnel and comparison
+            funnel = [want["reach_outs"], want["opens"], want["responses"], want["interested"]]
+            page.wait_for_function(
+                """([n, reach]) => { const plots = document.querySelectorAll('.js-plotly-plot');
+                    if (plots.length < 4) return false;
+                    const f = plots[0].data[0].x, c = plots[3].data[0].x;
+                    return JSON.stringify(Array.from(f)) === JSON.stringify(n)
+                        && Array.from(c).reduce((a, b) => a + b, 0) === reach; }""",
+                arg=[funnel, want["reach_outs"]], timeout=20_000)
+            expect(page.get_by_text("Mon 09 Nov 2026 – Sun 15 Nov 2026")).to_be_visible()
+            screenshot(page, ARTIFACTS / "dashboard.png")
+            # every chart is drawn at the width of its column (none clipped, none left at plotly's 700 px)
+            sizes = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
+                g => [g._fullLayout.width, g.offsetWidth, g.parentElement.offsetWidth])""")
+            assert len(sizes) == 4
+            for drawn, element, column in sizes:
+                assert abs(drawn - element) <= 2 and element <= column + 1, sizes
+            assert not errors, errors
+            page.close(run_before_unload=True)  # Voilà shuts this page's kernel down
+        finally:
+            browser.close()

@@ -1,0 +1,550 @@
+"""Tests of talentstats.dashboard (numbers, controls, drill-down, escaping) and talentstats.serve (arguments).
+
+The dashboard's numbers must be exactly campaign_stats' for the same range, selections and time zone; every
+control must update the same FigureWidget objects in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import socket
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from talentstats import charts, serve
+from talentstats.dashboard import (
+    ENV_DATA,
+    ENV_FIGURE_ESM,
+    ENV_MESSAGES,
+    ENV_TZ,
+    FLAGS,
+    KPIS,
+    Dashboard,
+    env_paths,
+    figure_widget_class,
+)
+from talentstats.errors import InputError, UsageError
+from talentstats.metrics import COUNTS, campaign_stats, members, stat_counts, stats_dicts
+from talentstats.normalize import read_reach_outs
+from talentstats.periods import PRESETS, preset_range
+from talentstats.sample import write_sample
+
+EVIL = "<img src=x onerror=alert(1)>"
+EVIL_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+WEEK = (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
+ROOT = Path(__file__).resolve().parents[1]
+
+# id, campaign, sender, state, created (UTC), response_via, response_type, opened, prospect
+ROWS = [
+    ("r1", "Alpha", "s1", 0, "2026-11-16 10:00", None, None, True, "Ann Lee"),
+    ("r2", "Alpha", "s1", 2, "2026-11-17 10:00", "email", "Interested", True, "Bo Chan"),
+    ("r3", "Alpha", "s2", 2, "2026-11-18 10:00", "email", "Not Interested", False, "Cy Dorn"),
+    ("r4", EVIL, "s2", 1, "2026-11-19 10:00", None, None, False, "Di Epp"),
+    ("r5", EVIL, "s1", 3, "2026-11-20 10:00", None, None, True, "Ed Fox"),
+    ("r6", EVIL, "s2", 5, "2026-11-22 23:30", None, None, False, "Flo Gu"),  # Berlin: 23 Nov
+    ("r7", "Alpha", "s1", 0, "2026-11-23 00:30", None, None, False, "Gus Ho"),  # New York: 22 Nov
+    ("r8", "Alpha", "s1", 0, "2026-11-10 09:00", None, None, True, "Hal Ivy"),  # previous week
+    ("r9", EVIL, "s2", 2, "2026-11-12 09:00", "linkedin", "Interested", True, "Ida Jo"),
+]
+
+
+def table(rows: list[tuple] = ROWS, opened: bool = True) -> pd.DataFrame:
+    """A canonical Reach Out table (the loader's dtypes) from ROWS-like tuples."""
+    created = pd.to_datetime([r[4] for r in rows], utc=True).as_unit("us")
+    return pd.DataFrame({
+        "reach_out_id": pd.array([r[0] for r in rows], dtype="str"),
+        "campaign": pd.array([r[1] for r in rows], dtype="str"),
+        "sender": pd.array([r[2] for r in rows], dtype="str"),
+        "state": np.array([r[3] for r in rows], dtype="int8"),
+        "created_at": created,
+        "updated_at": created,
+        "response_via": pd.array([r[5] for r in rows], dtype="str"),
+        "response_type": pd.array([r[6] for r in rows], dtype="str"),
+        "opened": pd.array([r[7] if opened else None for r in rows], dtype="boolean"),
+        "prospect_name": pd.array([r[8] for r in rows], dtype="str"),
+        "prospect_email": pd.array([r[8].lower().replace(" ", ".") + "@mail.example" for r in rows], dtype="str"),
+    })
+
+
+def dashboard(t: pd.DataFrame | None = None, **kwargs: Any) -> Dashboard:
+    kwargs.setdefault("start", WEEK[0])
+    kwargs.setdefault("end", WEEK[1])
+    return Dashboard(table() if t is None else t, **kwargs)
+
+
+def selected(t: pd.DataFrame, campaigns: tuple = (), senders: tuple = ()) -> pd.DataFrame:
+    """The rows the campaign and sender selections keep (none selected = all)."""
+    if campaigns:
+        t = t[t["campaign"].isin(campaigns)]
+    if senders:
+        t = t[t["sender"].isin(senders)]
+    return t
+
+
+def total(t: pd.DataFrame, start: dt.date, end: dt.date, tz: str = "UTC") -> dict[str, Any]:
+    return stats_dicts(campaign_stats(t, start, end, tz))[0]
+
+
+def tile_values(d: Dashboard) -> dict[str, str]:
+    """The value shown on each KPI tile (HTML unescaped)."""
+    out = {}
+    for m, tile in d.tiles.items():
+        found = re.search(r'<div class="v[^"]*">(.*?)</div>', tile.value)
+        assert found, tile.value
+        out[m] = found.group(1)
+    return out
+
+
+def shown(values: dict[str, Any]) -> dict[str, str]:
+    """What the tiles must show for these statistics."""
+    out = {}
+    for m in KPIS:
+        if m in ("opens", "open_rate") and values["opens"] is None:
+            out[m] = charts.UNKNOWN_TEXT
+        else:
+            out[m] = (charts.fmt_count if m in COUNTS else charts.fmt_rate)(values[m])
+    return out
+
+
+def funnel_x(d: Dashboard) -> list[int]:
+    return list(d.funnel.data[0].x)
+
+
+def figures(d: Dashboard) -> list[go.FigureWidget]:
+    return [d.funnel, d.states, d.trend, d.comparison]
+
+
+def html_values(d: Dashboard) -> str:
+    return "\n".join([*(t.value for t in d.tiles.values()), d.period.value, d.status.value, d.table_html.value,
+                      d.drill_html.value, d.data_note.value])
+
+
+# ------------------------------------------------------------------------------------------------ numbers
+
+
+def test_kpis_hand_checked() -> None:
+    d = dashboard()
+    assert d.kpis() == {
+        "reach_outs": 6, "in_progress": 2, "opens": 3, "responses": 2, "interested": 1,
+        "open_rate": 0.5, "response_rate": 2 / 6, "interested_rate": 1 / 6, "interested_of_responses": 0.5,
+    }
+    assert tile_values(d) == {"reach_outs": "6", "in_progress": "2", "opens": "3", "responses": "2",
+                              "interested": "1", "open_rate": "50.0%", "response_rate": "33.3%",
+                              "interested_rate": "16.7%", "interested_of_responses": "50.0%"}
+    assert funnel_x(d) == [6, 3, 2, 1]
+
+
+@pytest.mark.parametrize(("tz", "reach_outs"), [("UTC", 6), ("Europe/Berlin", 5), ("America/New_York", 7)])
+def test_kpis_follow_the_time_zone_like_campaign_stats(tz: str, reach_outs: int) -> None:
+    d = dashboard(tz=tz)
+    assert d.kpis() == total(table(), *WEEK, tz)
+    assert d.kpis()["reach_outs"] == reach_outs
+
+
+def test_change_against_the_previous_period() -> None:
+    d = dashboard()
+    before = total(table(), dt.date(2026, 11, 9), dt.date(2026, 11, 15))
+    assert before["reach_outs"] == 2 and before["responses"] == 1
+    assert "+4 (+200.0%) vs previous" in d.tiles["reach_outs"].value
+    assert "+1 (+100.0%) vs previous" in d.tiles["responses"].value
+    assert "-16.7 pp vs previous" in d.tiles["response_rate"].value  # 33.3% now, 50% before
+    assert "09 Nov – 15 Nov 2026" in d.period.value
+    d.set_range(dt.date(2026, 11, 10), dt.date(2026, 11, 12))  # previous: 7-9 Nov, no reach outs
+    assert "+2 vs previous" in d.tiles["reach_outs"].value
+    assert "— vs previous" in d.tiles["response_rate"].value
+
+
+def test_unknown_opens_are_shown_as_unknown_not_zero() -> None:
+    t = table(opened=False)
+    d = dashboard(t)
+    assert d.kpis()["opens"] is None and total(t, *WEEK)["opens"] is None
+    values = tile_values(d)
+    assert values["opens"] == values["open_rate"] == "unknown"
+    assert values["reach_outs"] == "6"
+    assert "opens unknown" in d.data_note.value
+    assert d.funnel.data[0].text[1] == charts.UNKNOWN_TEXT
+    d.set_range(dt.date(2026, 1, 1), dt.date(2026, 1, 7))  # nothing in range: still unknown, as campaign_stats
+    assert d.kpis()["opens"] is None and total(t, dt.date(2026, 1, 1), dt.date(2026, 1, 7))["opens"] is None
+
+
+def test_partly_unknown_opens_match_campaign_stats() -> None:
+    t = table()
+    t.loc[t["reach_out_id"] == "r9", "opened"] = pd.NA  # unknown only in the previous week
+    d = dashboard(t)
+    assert d.kpis() == total(t, *WEEK)
+    assert d.kpis()["opens"] == 3
+    assert "— vs previous" in d.tiles["opens"].value  # previous period's opens unknown
+    d.set_range(dt.date(2026, 11, 9), dt.date(2026, 11, 22))
+    assert d.kpis() == total(t, dt.date(2026, 11, 9), dt.date(2026, 11, 22))
+    assert d.kpis()["opens"] is None
+
+
+@pytest.mark.parametrize("by", ["campaign", "sender", "state", "week", "day"])
+def test_grouped_stats_equal_campaign_stats(by: str) -> None:
+    t = table()
+    d = dashboard(t, tz="America/New_York")
+    start, end = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+    pd.testing.assert_frame_equal(d.stats(by, start, end), campaign_stats(t, start, end, "America/New_York", by))
+
+
+def test_cube_equals_stat_counts() -> None:
+    t = table()
+    for tz in ("UTC", "Asia/Kolkata"):
+        d = dashboard(t, tz=tz)
+        keys = ["day", "campaign", "sender", "state"]
+        want = stat_counts(t, dt.date(2026, 11, 1), dt.date(2026, 11, 30), tz, keys)
+        rows = {tuple(r[:4]): tuple(int(v) for v in r[4:]) for r in want[[*keys, *FLAGS]].itertuples(index=False)}
+        got = {tuple(r[:4]): tuple(r[4:]) for r in d.cube(tz).itertuples(index=False)}
+        assert got == rows
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    """The sample data's canonical table (sample_data/, or the same sample generated)."""
+    folder = ROOT / "sample_data"
+    if not (folder / "reach_outs.csv").exists():  # pragma: no cover - the repository ships it
+        folder = Path(os.environ.get("TMPDIR", "/tmp")) / "talentstats-test-sample"
+        write_sample(folder)
+    return read_reach_outs(folder).table
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Kolkata"])
+def test_sample_data_matches_campaign_stats(sample: pd.DataFrame, tz: str) -> None:
+    d = Dashboard(sample, tz=tz)
+    campaigns = sorted(sample["campaign"].unique())
+    senders = sorted(sample["sender"].unique())
+    for start, end in [WEEK, (dt.date(2026, 5, 1), dt.date(2026, 10, 31))]:
+        d.set_range(start, end)
+        for chosen_c, chosen_s in [((), ()), (tuple(campaigns[:2]), tuple(senders[1:3])),
+                                   (tuple(campaigns[2:5]), tuple(senders[:1]))]:
+            d.campaigns.value, d.senders.value = chosen_c, chosen_s
+            t = selected(sample, chosen_c, chosen_s)
+            assert d.kpis() == total(t, start, end, tz)
+            assert tile_values(d) == shown(total(t, start, end, tz))
+            by = ("campaign", "sender", "state")[len(chosen_c) % 3]
+            pd.testing.assert_frame_equal(d.stats(by), campaign_stats(t, start, end, tz, by))
+
+
+# ------------------------------------------------------------------------------------------------ controls
+
+
+def test_every_control_updates_the_same_figures_in_place(sample: pd.DataFrame) -> None:
+    d = Dashboard(sample, start=WEEK[0], end=WEEK[1], today=dt.date(2026, 11, 25))
+    figs = figures(d)
+    tiles = dict(d.tiles)
+
+    def check(start: dt.date, end: dt.date, tz: str = "UTC", campaigns: tuple = (), senders: tuple = ()) -> None:
+        assert figures(d) == figs and all(a is b for a, b in zip(figures(d), figs, strict=True))
+        assert d.tiles == tiles
+        t = selected(sample, campaigns, senders)
+        now = total(t, start, end, tz)
+        assert d.kpis() == now and tile_values(d) == shown(now)
+        assert funnel_x(d) == [now["reach_outs"], now["opens"] or 0, now["responses"], now["interested"]]
+        by_state = campaign_stats(t, start, end, tz, "state")
+        counts = dict(zip(by_state["state"], by_state["reach_outs"], strict=True))
+        assert [tr.x[0] for tr in d.states.data] == [counts.get(code, 0) for code in range(10)]
+        monday = end - dt.timedelta(days=end.weekday())
+        weekly = campaign_stats(t, monday - dt.timedelta(weeks=11), monday + dt.timedelta(days=6), tz, "week")
+        per_week = dict(zip(weekly["week"], weekly["reach_outs"], strict=True))
+        assert list(d.trend.data[0].y) == [per_week.get(str(w), 0) for w in d.trend.data[0].x]
+        key = d.group_by.value
+        by_key = campaign_stats(t, start, end, tz, key)
+        bars = dict(zip(d.comparison.data[0].y, d.comparison.data[0].x, strict=True))
+        assert bars == {charts.escape_label(k): v for k, v in zip(by_key[key], by_key["reach_outs"], strict=True)}
+
+    check(*WEEK)
+    d.start.value = dt.date(2026, 11, 2)  # one date picker
+    check(dt.date(2026, 11, 2), WEEK[1])
+    d.end.value = dt.date(2026, 11, 15)
+    check(dt.date(2026, 11, 2), dt.date(2026, 11, 15))
+    for name in PRESETS:
+        d.preset.value = name
+        s, e = preset_range(name, dt.date(2026, 11, 25))
+        assert (d.start.value, d.end.value) == (s, e)
+        check(s, e)
+    d.start.value = dt.date(2026, 10, 2)  # a date picker turns the preset back to custom
+    assert d.preset.value == "custom"
+    d.set_range(dt.date(2026, 10, 5), dt.date(2026, 11, 1))
+    s, e = dt.date(2026, 10, 5), dt.date(2026, 11, 1)
+    check(s, e)
+    d.tz.value = "Australia/Sydney"
+    check(s, e, "Australia/Sydney")
+    campaigns = tuple(sorted(sample["campaign"].unique())[:3])
+    d.campaigns.value = campaigns
+    check(s, e, "Australia/Sydney", campaigns)
+    senders = tuple(sorted(sample["sender"].unique())[1:3])
+    d.senders.value = senders
+    check(s, e, "Australia/Sydney", campaigns, senders)
+    d.group_by.value = "sender"
+    assert d.comparison.layout.title.text == "Sender comparison"
+    assert "<th>Sender</th>" in d.table_html.value
+    check(s, e, "Australia/Sydney", campaigns, senders)
+    d.campaigns.value = ()
+    d.senders.value = ()
+    check(s, e, "Australia/Sydney")
+
+
+def test_sort_control_orders_the_table(sample: pd.DataFrame) -> None:
+    d = Dashboard(sample, start=dt.date(2026, 10, 1), end=dt.date(2026, 11, 22))
+    for metric in ("reach_outs", "response_rate", "interested_of_responses"):
+        d.sort_by.value = metric
+        by = campaign_stats(sample, dt.date(2026, 10, 1), dt.date(2026, 11, 22), "UTC", "campaign")
+        order = list(charts.stats_table(by, ["campaign"], sort_by=metric, ascending=False)["Campaign"])
+        rows = re.findall(r"<tr><td>(.*?)</td>", d.table_html.value)
+        assert rows == [charts.escape_label(c) for c in order] + ["Total"]
+
+
+def test_a_bad_range_keeps_the_outputs_and_says_why() -> None:
+    d = dashboard()
+    before = tile_values(d)
+    d.start.value = dt.date(2026, 11, 30)
+    assert "start date on or before the end date" in d.status.value
+    assert tile_values(d) == before
+    d.start.value = None
+    assert tile_values(d) == before
+
+
+def test_empty_range_shows_zeros() -> None:
+    d = dashboard(start=dt.date(2025, 1, 6), end=dt.date(2025, 1, 12))
+    assert d.kpis()["reach_outs"] == 0
+    assert tile_values(d)["reach_outs"] == "0" and tile_values(d)["response_rate"] == "—"
+    assert funnel_x(d) == [0, 0, 0, 0]
+    assert "No reach outs" in d.table_html.value
+
+
+def test_an_empty_export_shows_zeros_and_unknown_opens() -> None:
+    d = Dashboard(table().iloc[0:0], today=dt.date(2026, 11, 25))
+    assert d.kpis()["reach_outs"] == 0 and d.kpis()["opens"] is None
+    assert tile_values(d)["opens"] == "unknown"
+    d.preset.value = "last week"
+    assert (d.start.value, d.end.value) == WEEK
+    d.group_by.value = "sender"
+    d.drill.value = "reach_outs"
+    assert "No reach outs behind Reach Outs" in d.drill_html.value
+
+
+def test_controls_that_change_no_number_refresh_only_their_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = dashboard()
+    calls: list[str] = []
+    for name in ("_update_numbers", "_update_table", "_update_drill"):
+        original = getattr(d, name)
+        monkeypatch.setattr(d, name, lambda *a, _name=name, _f=original: (calls.append(_name), _f(*a))[1])
+    d.sort_by.value = "response_rate"
+    d.drill.value = "opens"
+    assert calls == ["_update_table", "_update_drill"]
+    calls.clear()
+    d.end.value = dt.date(2026, 11, 21)
+    assert calls == ["_update_numbers", "_update_table", "_update_drill"]
+
+
+# ------------------------------------------------------------------------------------------------ drill-down
+
+
+@pytest.mark.parametrize("metric", COUNTS)
+def test_drill_down_lists_exactly_the_ids_behind_a_tile(sample: pd.DataFrame, metric: str) -> None:
+    d = Dashboard(sample, start=dt.date(2026, 11, 2), end=WEEK[1], tz="Europe/Berlin")
+    campaigns = tuple(sorted(sample["campaign"].unique())[:4])
+    d.campaigns.value = campaigns
+    rows = members(sample[sample["campaign"].isin(campaigns)], dt.date(2026, 11, 2), WEEK[1], "Europe/Berlin",
+                   metric)
+    assert d.drill_rows(metric)["reach_out_id"].tolist() == rows["reach_out_id"].tolist()
+    assert len(rows) == (d.kpis()[metric] or 0)
+    d.drill.value = metric
+    assert f"{len(rows):,} reach outs behind {charts.METRIC_LABELS[metric]}" in d.drill_html.value
+    assert len(re.findall("<tr><td>", d.drill_html.value)) == min(len(rows), 500)
+    for rid in rows["reach_out_id"].head(500):
+        assert f"<td>{rid}</td>" in d.drill_html.value
+
+
+def test_drill_down_hides_names_and_emails_unless_asked() -> None:
+    t = table()
+    d = dashboard(t)
+    assert d.drill_rows("reach_outs")["reach_out_id"].tolist() == ["r1", "r2", "r3", "r4", "r5", "r6"]
+    assert d.drill_rows("interested")["reach_out_id"].tolist() == ["r2"]
+    d.drill.value = "reach_outs"
+    for col in ("prospect_name", "prospect_email"):
+        assert col not in d.drill_rows("reach_outs").columns
+        for value in t[col]:
+            assert value not in html_values(d)
+    pii = dashboard(t, include_pii=True)
+    pii.drill.value = "reach_outs"
+    assert "Ann Lee" in pii.drill_html.value and "ann.lee@mail.example" in pii.drill_html.value
+    assert "<th>Email</th>" in pii.drill_html.value
+
+
+def test_drill_down_follows_range_time_zone_and_selections() -> None:
+    d = dashboard(tz="America/New_York")
+    assert d.drill_rows("reach_outs")["reach_out_id"].tolist() == ["r1", "r2", "r3", "r4", "r5", "r6", "r7"]
+    d.senders.value = ("s2",)
+    assert d.drill_rows("reach_outs")["reach_out_id"].tolist() == ["r3", "r4", "r6"]
+    d.drill.value = "responses"
+    assert "<td>r3</td>" in d.drill_html.value and "<td>r2</td>" not in d.drill_html.value
+    d.set_range(dt.date(2026, 11, 9), dt.date(2026, 11, 15))
+    assert "<td>r9</td>" in d.drill_html.value and "<td>r3</td>" not in d.drill_html.value
+
+
+# ------------------------------------------------------------------------------------------------ escaping
+
+
+def test_a_campaign_name_is_escaped_everywhere() -> None:
+    d = dashboard()
+    d.drill.value = "reach_outs"
+    d.campaigns.value = (EVIL,)
+    everything = html_values(d)
+    assert "<img" not in everything
+    assert EVIL_ESCAPED in d.table_html.value
+    assert EVIL_ESCAPED in d.drill_html.value
+    assert html_escape(EVIL) in d.period.value
+    assert EVIL_ESCAPED in d.comparison.data[0].y
+    assert all("<img" not in str(v) for tr in d.comparison.data for v in (*tr.y, *tr.hovertext))
+    assert EVIL in dict(d.campaigns.options).values()  # option labels are text, never HTML
+    assert d.kpis() == total(table()[table()["campaign"] == EVIL], *WEEK)
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+# ------------------------------------------------------------------------------------------------ notebook text
+
+
+def test_kpi_text_lists_every_kpi_with_its_change() -> None:
+    text = dashboard().kpi_text()
+    assert text.splitlines()[0] == "Reach outs created Mon 16 Nov 2026 – Sun 22 Nov 2026 (UTC)"
+    assert "Scope: all campaigns; all senders" in text
+    assert re.search(r"Reach Outs\s+6\s+\+4 \(\+200\.0%\)", text)
+    assert re.search(r"Open rate\s+50\.0%\s+-50\.0 pp", text)
+    assert len(text.splitlines()) == 3 + len(KPIS)
+
+
+def test_default_range_is_the_newest_complete_week() -> None:
+    d = Dashboard(table())  # newest reach out: Mon 23 Nov 00:30 UTC -> week of 16 Nov
+    assert (d.start.value, d.end.value) == WEEK
+
+
+def test_display_syncs_the_figures_before_showing_them() -> None:
+    d = dashboard()
+    bundle = d._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert d.funnel._widget_data[0]["x"] == [6, 3, 2, 1]
+
+
+# ------------------------------------------------------------------------------------------------ loading
+
+
+def test_from_paths_reads_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    t = table()
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    export = t.assign(created_at=t["created_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    export.iloc[:5].to_csv(a, index=False)
+    export.iloc[5:].to_csv(b, index=False)
+    monkeypatch.setenv(ENV_DATA, os.pathsep.join([str(a), str(b)]))
+    monkeypatch.setenv(ENV_TZ, "America/New_York")
+    monkeypatch.delenv(ENV_MESSAGES, raising=False)
+    assert env_paths(ENV_DATA) == [a, b]
+    d = Dashboard.from_paths(None)
+    assert d.tz.value == "America/New_York"
+    assert len(d.table) == len(t)
+    assert d.kpis()["reach_outs"] == 7
+
+
+def test_from_paths_without_data_uses_the_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_DATA, raising=False)
+    monkeypatch.chdir(ROOT)
+    d = Dashboard.from_paths()
+    assert len(d.table) == 10_000
+
+
+def test_figures_resize_and_import_a_shared_bundle_when_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_FIGURE_ESM, raising=False)
+    embedded = figure_widget_class()
+    assert issubclass(embedded, go.FigureWidget) and embedded is not go.FigureWidget
+    esm = embedded(go.Figure())._esm
+    assert esm.count("export default") == 1 and esm.rstrip().endswith(
+        "export default talentstatsResizing(talentstatsPlotlyWidget);")
+    assert len(esm) > 1_000_000  # plotly's bundle itself
+    monkeypatch.setenv(ENV_FIGURE_ESM, "voila/files/plotly-widgetbundle.js")
+    served = figure_widget_class()
+    assert issubclass(served, go.FigureWidget) and served is not embedded
+    fig = served(go.Figure())
+    assert '"voila/files/plotly-widgetbundle.js"' in fig._esm and len(fig._esm) < 2000
+    assert dashboard().funnel._config["responsive"] is True
+
+
+# ------------------------------------------------------------------------------------------------ serve
+
+
+def test_check_port_rejects_a_port_in_use() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(UsageError, match=f"port {port} is already in use"):
+            serve.check_port(port)
+    with pytest.raises(UsageError, match="between 1 and 65535"):
+        serve.check_port(70000)
+
+
+def test_serve_fails_on_a_missing_file_before_starting_voila(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_voila(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("Voilà must not start")
+
+    monkeypatch.setattr(serve.subprocess, "Popen", no_voila)
+    with pytest.raises(InputError, match="missing.csv"):
+        serve.serve_dashboard([tmp_path / "missing.csv"], port=free_port())
+    with pytest.raises(UsageError, match="unknown time zone"):
+        serve.serve_dashboard([ROOT / "sample_data"], port=free_port(), tz="Mars/Base")
+
+
+def test_cli_dashboard_errors_are_one_line(cli: Any, tmp_path: Path) -> None:
+    code, out, err = cli("dashboard", tmp_path / "missing.csv", "--port", free_port())
+    assert code == 2 and out == ""
+    assert err.startswith("talentstats: error: ") and "missing.csv" in err and len(err.strip().splitlines()) == 1
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        code, out, err = cli("dashboard", ROOT / "sample_data", "--port", s.getsockname()[1])
+    assert code == 2 and "already in use" in err and len(err.strip().splitlines()) == 1
+
+
+def test_serve_passes_data_as_environment_never_as_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[list[str], dict[str, str]]] = []
+
+    class FakeProcess:
+        def __init__(self, cmd: list[str], env: dict[str, str]) -> None:
+            calls.append((cmd, env))
+            self.root = Path(cmd[3]).parent
+            assert (self.root / serve.NOTEBOOK_NAME).exists() and (self.root / serve.BUNDLE_NAME).exists()
+
+        def wait(self, timeout: float | None = None) -> int:
+            return 0
+
+    monkeypatch.setattr(serve.subprocess, "Popen", FakeProcess)
+    weird = tmp_path / "it's \"odd\"; import os"
+    weird.mkdir()
+    (weird / "reach_outs.csv").write_bytes((ROOT / "sample_data" / "reach_outs.csv").read_bytes())
+    port = free_port()
+    assert serve.serve_dashboard([weird], port=port, tz="Europe/Berlin") == 0
+    (cmd, env), = calls
+    assert env[ENV_DATA] == str(weird.resolve()) and env[ENV_TZ] == "Europe/Berlin"
+    assert env[ENV_FIGURE_ESM] == f"voila/files/{serve.BUNDLE_NAME}"
+    assert f"--port={port}" in cmd and "--Voila.ip=127.0.0.1" in cmd and "--Voila.port_retries=0" in cmd
+    assert not any(str(weird) in part for part in cmd)
+    notebook = (ROOT / "talentstats" / "notebooks" / serve.NOTEBOOK_NAME).read_text()
+    assert str(weird) not in notebook
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
