@@ -19,6 +19,9 @@ from .states import STATES
 
 LABELS = {**METRIC_LABELS, **KEY_LABELS}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: RFC 4180 line ends: with a bare "\n" the csv module leaves a value holding a lone "\r" unquoted, and
+#: spreadsheets then split the row there
+CSV_EOL = "\r\n"
 
 
 def spreadsheet_safe(value: Any) -> Any:
@@ -41,7 +44,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_rejects(rejects: pd.DataFrame, path: str | Path) -> None:
     """Write rejected rows (file, line, column, reason, raw values) as CSV, spreadsheet-safe."""
-    safe_frame(rejects).to_csv(path, index=False)
+    safe_frame(rejects).to_csv(path, index=False, lineterminator=CSV_EOL)
 
 
 def fmt_count(v: Any) -> str:
@@ -77,7 +80,7 @@ def render_stats(fmt: str, start: dt.date, end: dt.date, tz: str, keys: Sequence
     if fmt == "csv":
         frame = pd.DataFrame(doc["rows"], columns=[*keys, *METRICS])
         buf = io.StringIO()
-        safe_frame(frame).to_csv(buf, index=False)
+        safe_frame(frame).to_csv(buf, index=False, lineterminator=CSV_EOL)
         return buf.getvalue()
     return _table(doc, keys, report)
 

@@ -32,6 +32,10 @@ def write(tmp_path: Path) -> Callable[..., Path]:
     return _write
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: end-to-end renders and browser runs (seconds each); CI runs them too")
+
+
 def check_accounting(report: LoadReport) -> None:
     """Every input row is loaded, rejected or collapsed as a duplicate (reach outs and messages alike)."""
     assert report.rows_read == report.rows_loaded + report.rows_rejected + report.duplicates_collapsed
