@@ -30,6 +30,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_stats.py
+	$(BIN)/python benchmarks/bench_dashboard.py
 
 notebook: $(STAMP)  # refresh the stored outputs of the weekly report notebook (checked by nbval)
 	$(BIN)/python -m talentstats.report

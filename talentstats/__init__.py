@@ -7,7 +7,7 @@
 
 from .errors import InputError, MissingColumnError, TalentstatsError, UsageError
 from .metrics import COUNTS, GROUP_KEYS, METRICS, RATES, campaign_stats, rollup, stat_counts
-from .normalize import LoadReport, Loaded, read_reach_outs
+from .normalize import Loaded, LoadReport, read_reach_outs
 from .states import STATES, state_label
 
 __version__ = "0.1.0"

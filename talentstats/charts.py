@@ -825,9 +825,9 @@ def table_html(display_df: pd.DataFrame, caption: str | None = None, *, css: boo
         parts.append(f"<caption>{escape_label(caption)}</caption>")
     parts.append("<thead><tr>" + "".join(cell("th", c, c) for c in display_df.columns) + "</tr></thead>")
     parts.append("<tbody>")
-    for i in range(len(display_df)):
-        row = display_df.iloc[i]
-        parts.append("<tr>" + "".join(cell("td", row.iloc[j], c) for j, c in enumerate(display_df.columns)) + "</tr>")
+    columns = list(display_df.columns)
+    for row in display_df.itertuples(index=False, name=None):
+        parts.append("<tr>" + "".join(cell("td", v, c) for v, c in zip(row, columns, strict=True)) + "</tr>")
     parts.append("</tbody></table>")
     return "".join(parts)
 

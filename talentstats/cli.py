@@ -34,20 +34,31 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def load(files: list[Path], messages: list[Path] | None, source_tz: str, maps: list[str] | None,
-         map_file: Path | None, sheet: str | None, strict: bool, rejects: Path | None, dayfirst: bool = False):
-    """Shared loading for every command that reads exports."""
+         map_file: Path | None, sheet: str | None, strict: bool, rejects: Path | None, dayfirst: bool = False,
+         metrics_only: bool = False, created_range: Any = None):
+    """Shared loading for every command that reads exports (``metrics_only``: skip columns no statistic uses;
+    ``created_range``: from a dataset folder read only the reach outs created in that UTC range)."""
     from .normalize import parse_map_options, raise_if_rejected, read_map_file, read_reach_outs
     from .output import write_rejects
 
     mapping = read_map_file(map_file) if map_file else {}
     mapping.update(parse_map_options(maps))
     loaded = read_reach_outs(files, messages=messages, mapping=mapping, source_tz=source_tz, sheet=sheet,
-                             dayfirst=dayfirst)
+                             dayfirst=dayfirst, metrics_only=metrics_only, created_range=created_range)
     if rejects is not None:
         write_rejects(loaded.report.rejects, rejects)  # before --strict fails: that is when they are needed
     if strict:
         raise_if_rejected(loaded.report)
     return loaded
+
+
+def header_mapping(maps: list[str] | None, map_file: Path | None) -> dict[str, str]:
+    """The explicit header mapping of --map-file and --map (--map wins)."""
+    from .normalize import parse_map_options, read_map_file
+
+    mapping = read_map_file(map_file) if map_file else {}
+    mapping.update(parse_map_options(maps))
+    return mapping
 
 
 @app.command()
@@ -69,11 +80,23 @@ def stats(
     map_file: MapFile = None,
     sheet: Sheet = None,
     dayfirst: Dayfirst = False,
+    engine: Annotated[str, typer.Option("--engine", help="Compute with pandas (default), polars, duckdb, dask or "
+                                                        "spark (extras: pip install 'talentstats[dask]', ...).")]
+    = "pandas",
+    dask_scheduler: Annotated[str | None, typer.Option("--dask-scheduler", help="Address of an existing Dask "
+                                                                                "scheduler (tcp://host:8786).")]
+    = None,
+    spark_master: Annotated[str | None, typer.Option("--spark-master", help="Spark master URL (spark://host:7077,"
+                                                                            " yarn, local[4]).")] = None,
 ) -> None:
-    """The five campaign statistics for reach outs created in a date range."""
-    from .metrics import campaign_stats, check_keys
+    """The five campaign statistics for reach outs created in a date range.
+
+    FILE may be a dataset folder made by `talentstats ingest` (or its URL, with --engine): only the months of the
+    range are read. --engine chooses where the statistics are computed; the numbers are the same on every engine.
+    """
+    from .metrics import check_keys, stats_with_total
     from .output import render_stats
-    from .periods import parse_date, resolve_week
+    from .periods import parse_date, range_instants, resolve_week, zone
 
     if fmt not in ("table", "csv", "json"):
         raise UsageError(f"--format {fmt!r}: choose table, csv or json")
@@ -82,15 +105,38 @@ def stats(
         raise UsageError("give --start and --end (YYYY-MM-DD), or --week")
     if week is not None and (start is not None or end is not None):
         raise UsageError("give either --week or --start/--end, not both")
-    loaded = load(files, messages, source_tz, maps, map_file, sheet, strict, rejects, dayfirst)
+    zone(tz)
+    if week is None:
+        s, e = parse_date(start, "--start"), parse_date(end, "--end")
+    span = range_instants(s, e, tz) if week is None and s <= e else None
+    from .engines import check_engine
+
+    if check_engine(engine) != "pandas" or dask_scheduler or spark_master:
+        if (dask_scheduler and engine != "dask") or (spark_master and engine != "spark"):
+            raise UsageError("--dask-scheduler goes with --engine dask, --spark-master with --engine spark")
+        from .engines import engine_stats
+
+        out = engine_stats(engine, files, tz, keys, (s, e) if week is None else None, week, span,
+                           messages=messages, source_tz=source_tz, mapping=_mapping(maps, map_file), sheet=sheet,
+                           dayfirst=dayfirst, strict=strict, rejects=rejects, dask_scheduler=dask_scheduler,
+                           spark_master=spark_master)
+        typer.echo(render_stats(fmt, *out), nl=False)
+        return
+    loaded = load(files, messages, source_tz, maps, map_file, sheet, strict, rejects, dayfirst,
+                  metrics_only=rejects is None, created_range=span)
     if week is not None:
         newest = newest_date(loaded.table, tz)
         s, e = resolve_week(week, newest, tz)
-    else:
-        s, e = parse_date(start, "--start"), parse_date(end, "--end")
-    rows = campaign_stats(loaded.table, s, e, tz, keys) if keys else None
-    total = campaign_stats(loaded.table, s, e, tz)
+    rows, total = stats_with_total(loaded.table, s, e, tz, keys)
     typer.echo(render_stats(fmt, s, e, tz, keys, rows, total, loaded.report), nl=False)
+
+
+def _mapping(maps: list[str] | None, map_file: Path | None) -> dict[str, str]:
+    from .normalize import parse_map_options, read_map_file
+
+    mapping = read_map_file(map_file) if map_file else {}
+    mapping.update(parse_map_options(maps))
+    return mapping
 
 
 def newest_date(table: Any, tz: str):
@@ -120,6 +166,8 @@ def report(
     paper: Annotated[str, typer.Option("--paper", help="PDF paper size: A4 or Letter.")] = "A4",
     maps: Maps = None,
     map_file: MapFile = None,
+    sheet: Sheet = None,
+    dayfirst: Dayfirst = False,
 ) -> None:
     """Render the weekly report (HTML, PDF, executed notebook) into OUT/<week>/ and update OUT/index.html."""
     import datetime as dt
@@ -134,7 +182,11 @@ def report(
         raise UsageError(f"--paper {paper!r}: choose A4 or Letter")
     if weeks < 1:
         raise UsageError("--weeks must be at least 1")
-    loaded = load(files, messages, source_tz, maps, map_file, None, False, None)
+    from .periods import zone
+
+    zone(tz)
+    zone(source_tz)
+    loaded = load(files, messages, source_tz, maps, map_file, sheet, False, None, dayfirst)
     if start or end:
         if not (start and end):
             raise UsageError("give both --start and --end")
@@ -145,12 +197,14 @@ def report(
         periods = [(last_start - dt.timedelta(weeks=i), last_start - dt.timedelta(weeks=i) + dt.timedelta(days=6))
                    for i in range(weeks - 1, -1, -1)]
     kwargs = dict(messages=messages, tz=tz, campaigns=campaign or (), title=title, formats=formats, paper=paper,
-                  include_pii=include_pii, source_tz=source_tz)
+                  include_pii=include_pii, source_tz=source_tz, mapping=header_mapping(maps, map_file),
+                  sheet=sheet, dayfirst=dayfirst)
     done = []
     if len(periods) == 1:
         done.append(render(files, out, *periods[0], **kwargs))
     else:
-        with Progress(transient=True) as progress:
+        # stdout, not stderr: stderr goes to the kernel log while a week renders; silent when not a terminal
+        with Progress(transient=True, disable=not sys.stdout.isatty()) as progress:
             task = progress.add_task("Rendering weekly reports", total=len(periods))
             for s, e in periods:
                 done.append(render(files, out, s, e, **kwargs))
@@ -159,6 +213,60 @@ def report(
         names = ", ".join(str(p) for p in r.files.values())
         typer.echo(f"{r.folder.name}: {names} ({r.seconds:.1f} s)")
     typer.echo(f"index: {out / 'index.html'}")
+
+
+@app.command()
+def check(
+    files: Files,
+    messages: Messages = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", help="Exit 1 when any of these findings is present: unreadable, rejected, duplicates, case_ids, "
+                          "interested_not_responded, responded_without_open, future, stale_campaigns, "
+                          "unmatched_messages, or all.")] = None,
+    tz: Tz = "UTC",
+    source_tz: SourceTz = "UTC",
+    limit: Annotated[int, typer.Option("--limit", help="Items listed per finding.")] = 10,
+    now: Annotated[str | None, typer.Option("--now", help="Check as of this time (ISO; default: now).")] = None,
+    maps: Maps = None,
+    map_file: MapFile = None,
+    sheet: Sheet = None,
+    dayfirst: Dayfirst = False,
+) -> None:
+    """Data-quality findings about exports (rejects, duplicates, odd rows, stale campaigns); no statistics."""
+    import datetime as dt
+
+    from .check import check_loaded, parse_fail_on, render_check
+    from .periods import zone
+
+    if fmt not in ("table", "json"):
+        raise UsageError(f"--format {fmt!r}: choose table or json")
+    kinds = parse_fail_on(fail_on)
+    zone(tz)
+    if limit < 0:
+        raise UsageError("--limit must be 0 or more")
+    when = None
+    if now is not None:
+        try:
+            when = dt.datetime.fromisoformat(now.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(f"--now {now!r}: expected an ISO date or time, e.g. 2026-11-27T09:00:00Z")
+        when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    from .check import load_readable
+    from .errors import InputError
+    from .normalize import parse_map_options, read_map_file
+
+    mapping = read_map_file(map_file) if map_file else {}
+    mapping.update(parse_map_options(maps))
+    loaded, unreadable = load_readable(files, messages, lambda f, m: load(f, m, source_tz, maps, map_file, sheet,
+                                                                          False, None, dayfirst))
+    result = check_loaded(loaded, inputs=[*files, *(messages or [])], mapping=mapping, sheet=sheet, tz=tz,
+                          now=when, limit=limit, unreadable=unreadable)
+    typer.echo(render_check(result, fmt, kinds), nl=False)
+    if unreadable:  # bad input: exit 2 even though the other files were checked
+        raise InputError(f"{len(unreadable)} file(s) could not be read; the first: {unreadable[0]['error']}")
+    if result.found(kinds):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -172,7 +280,49 @@ def dashboard(
     """Serve the interactive dashboard as a web app with Voilà on localhost."""
     from .serve import serve_dashboard
 
-    serve_dashboard(files or [], messages=messages or [], port=port, tz=tz, source_tz=source_tz)
+    raise typer.Exit(serve_dashboard(files or [], messages=messages or [], port=port, tz=tz, source_tz=source_tz))
+
+
+@app.command()
+def ingest(
+    files: Files,
+    into: Annotated[Path, typer.Option("--into", help="Dataset folder (created on first use).")],
+    messages: Messages = None,
+    source_tz: SourceTz = "UTC",
+    strict: Strict = False,
+    maps: Maps = None,
+    map_file: MapFile = None,
+    sheet: Sheet = None,
+    dayfirst: Dayfirst = False,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Normalise exports once into a canonical Parquet dataset (by month), merging them with what it holds.
+
+    The latest updated_at of a reach out wins; re-ingesting an export changes nothing. stats, report and
+    dashboard then read DIR like an export, only the months and columns they need.
+    """
+    import json
+
+    from .dataset import ingest as run_ingest
+    from .normalize import parse_map_options, read_map_file
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt!r}: choose text or json")
+    mapping = read_map_file(map_file) if map_file else {}
+    mapping.update(parse_map_options(maps))
+    r = run_ingest(files, into, messages=messages, mapping=mapping, source_tz=source_tz, sheet=sheet,
+                   dayfirst=dayfirst, strict=strict)
+    if fmt == "json":
+        typer.echo(json.dumps(r.as_dict(), default=str))
+        return
+    load = r.load
+    typer.echo(f"read {load['rows_read']:,} rows from {len(r.exports)} export(s): {load['rows_loaded']:,} reach outs, "
+               f"{load['rows_rejected']:,} rejected, {load['duplicates_collapsed']:,} duplicates collapsed")
+    typer.echo(f"merged into {into}: {r.added:,} added, {r.updated:,} updated, {r.unchanged:,} unchanged, "
+               f"{r.stale:,} older than stored; {len(r.partitions_written)} month(s) written; "
+               f"{r.rows_in_dataset:,} reach outs in the dataset")
+    if r.rejects_file:
+        typer.echo(f"rejected rows: {Path(into) / r.rejects_file}")
 
 
 @app.command()
@@ -196,7 +346,9 @@ def sample(
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning TalentstatsError into a one-line message and exit code 2."""
     try:
-        app(args=argv, prog_name="talentstats", standalone_mode=False)
+        code = app(args=argv, prog_name="talentstats", standalone_mode=False)
+        if isinstance(code, int) and code:  # typer.Exit(n) comes back as a return value here
+            sys.exit(code)
     except TalentstatsError as err:
         typer.echo(f"talentstats: error: {err}", err=True)
         sys.exit(err.exit_code)

@@ -36,6 +36,8 @@ INTERESTED = "Interested"
 
 _US_PER_DAY = 86_400_000_000
 _FLAGS = ("reach_outs", "in_progress", "opens", "responses", "interested", "opens_unknown")
+#: the columns the statistics read (besides the group-key columns)
+_NEEDED = ("created_at", "state", "response_via", "response_type", "opened")
 
 
 def check_keys(by: Sequence[str] | str | None) -> list[str]:
@@ -53,14 +55,24 @@ def check_keys(by: Sequence[str] | str | None) -> list[str]:
 
 
 def _blank(col: str) -> nw.Expr:
-    return nw.col(col).fill_null("").str.strip_chars() == ""
+    """Null, empty or whitespace only (no fill_null on text: it copies every string on pandas)."""
+    return nw.col(col).is_null() | (nw.col(col).str.strip_chars() == "")
 
 
-def flag_exprs() -> dict[str, nw.Expr]:
-    """One 0/1 Int64 expression per counted flag (before the date-range condition)."""
-    responded = ~_blank("response_via") | (nw.col("state") == RESPONDED)
+def responded_expr() -> nw.Expr:
+    """Responded: response_via not blank, or state 2 (a boolean)."""
+    return ~_blank("response_via") | (nw.col("state") == RESPONDED)
+
+
+def flag_exprs(responded: nw.Expr | None = None) -> dict[str, nw.Expr]:
+    """One 0/1 Int64 expression per counted flag (before the date-range condition).
+
+    ``responded`` may name a column already holding :func:`responded_expr` (computed once, used thrice).
+    Flags are cast to Int64 before they are summed: Dask and PySpark cannot sum booleans.
+    """
+    responded = responded_expr() if responded is None else responded
     in_progress = ~responded & ~nw.col("state").is_in(sorted(NOT_IN_PROGRESS))
-    interested = responded & (nw.col("response_type").fill_null("") == INTERESTED)
+    interested = responded & (nw.col("response_type") == INTERESTED).fill_null(False)
     return {
         "in_progress": in_progress.cast(nw.Int64),
         "opens": nw.col("opened").fill_null(False).cast(nw.Int64),
@@ -70,25 +82,60 @@ def flag_exprs() -> dict[str, nw.Expr]:
     }
 
 
-def _local_day_number(tz: str) -> nw.Expr:
-    """Days since 1970-01-01 of created_at's calendar date in ``tz``."""
+def _local_date_key(tz: str) -> nw.Expr:
+    """``year * 1000 + day of year`` of created_at's calendar date in ``tz``: cheap per row, and turned into a
+    day number (:func:`_day_number`) only after grouping, on a few rows."""
     local = nw.col("created_at").dt.convert_time_zone(tz).dt.replace_time_zone(None)
-    return local.dt.timestamp("us") // _US_PER_DAY
+    return local.dt.year().cast(nw.Int64) * 1000 + local.dt.ordinal_day().cast(nw.Int64)
 
 
-def _time_key_exprs(keys: Sequence[str], tz: str) -> dict[str, nw.Expr]:
-    out: dict[str, nw.Expr] = {}
+def _day_number(date_key: nw.Expr) -> nw.Expr:
+    """Days since 1970-01-01 from a :func:`_local_date_key`.
+
+    Portable calendar arithmetic (integer operations only): every engine has them, whereas ``dt.timestamp`` and
+    ``dt.total_microseconds`` are missing on DuckDB or PySpark.
+    """
+    y = date_key // 1000 - 1  # full years before this one, counted from year 0
+    leap_days = y // 4 - y // 100 + y // 400 - 477  # leap days in 1970 .. year-1 (477 before 1970)
+    return (y - 1969) * 365 + leap_days + date_key % 1000 - 1
+
+
+def _date_text(day: nw.Expr) -> nw.Expr:
+    """"YYYY-MM-DD" of a day number (days since 1970-01-01), by integer arithmetic (H. Hinnant's
+    civil_from_days): portable, where casting an integer to a timestamp is not (DuckDB refuses it)."""
+    z = day + 719468  # days since 0000-03-01
+    era = z // 146097
+    doe = z - era * 146097  # day of the 400-year era
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (yoe * 365 + yoe // 4 - yoe // 100)  # day of the year starting in March
+    mp = (doy * 5 + 2) // 153
+    d = doy - (mp * 153 + 2) // 5 + 1
+    m = (mp + 2) % 12 + 1
+    y = yoe + era * 400 + (12 - m) // 10  # January and February belong to the next year
+
+    def two(e: nw.Expr) -> nw.Expr:
+        return e.cast(nw.String).str.zfill(2)
+
+    return nw.concat_str(y.cast(nw.String), nw.lit("-"), two(m), nw.lit("-"), two(d))
+
+
+def _time_key_exprs(keys: Sequence[str], tz: str) -> tuple[dict[str, nw.Expr], dict[str, nw.Expr]]:
+    """Time keys as (expressions per row, expressions on the grouped rows). Day and week are grouped by the
+    local date key first and derived from it afterwards; month is computed per row."""
+    per_row: dict[str, nw.Expr] = {}
+    per_group: dict[str, nw.Expr] = {}
     if "day" in keys or "week" in keys:
-        day = _local_day_number(tz)
+        per_row["_date"] = _local_date_key(tz)
+        day = _day_number(nw.col("_date"))
         if "day" in keys:
-            out["day"] = day
+            per_group["day"] = day
         if "week" in keys:
             # 1970-01-01 was a Thursday: (day + 3) % 7 is 0 on Mondays
-            out["week"] = day - (day + 3) % 7
+            per_group["week"] = day - (day + 3) % 7
     if "month" in keys:
         local = nw.col("created_at").dt.convert_time_zone(tz)
-        out["month"] = local.dt.year().cast(nw.Int64) * 100 + local.dt.month().cast(nw.Int64)
-    return out
+        per_row["month"] = local.dt.year().cast(nw.Int64) * 100 + local.dt.month().cast(nw.Int64)
+    return per_row, per_group
 
 
 def _bounds(start: dt.date | str, end: dt.date | str, tz: str) -> tuple[dt.datetime, dt.datetime]:
@@ -108,6 +155,8 @@ def stat_counts(frame: IntoFrameT, start: dt.date | str, end: dt.date | str, tz:
     keys = check_keys(by)
     lo, hi = _bounds(start, end, tz)
     f = nw.from_native(frame)
+    # only the columns needed, before anything copies rows
+    f = f.select(*dict.fromkeys([*_NEEDED, *(k for k in keys if k not in TIME_KEYS)]))
     in_range = (nw.col("created_at") >= lo) & (nw.col("created_at") < hi)
     if not keys:
         # one pass over the whole table: also tells whether the table has open information at all
@@ -122,9 +171,14 @@ def stat_counts(frame: IntoFrameT, start: dt.date | str, end: dt.date | str, tz:
             opens_unknown=nw.when(no_info).then(nw.col("opens_unknown") + 1).otherwise(nw.col("opens_unknown"))
         ).drop("_unknown_anywhere", "_rows")
         return out.to_native()
-    f = f.filter(in_range).with_columns(**_time_key_exprs(keys, tz), **flag_exprs())
-    agg = [nw.len().alias("reach_outs")] + [nw.col(k).sum() for k in _FLAGS[1:]]
-    return f.group_by(*keys).agg(*agg).to_native()
+    per_row, per_group = _time_key_exprs(keys, tz)
+    f = f.filter(in_range).with_columns(_responded=responded_expr(), **per_row)
+    f = f.with_columns(**flag_exprs(nw.col("_responded")))
+    row_keys = [k for k in keys if k not in per_group] + (["_date"] if per_group else [])
+    out = f.group_by(*row_keys).agg(nw.len().alias("reach_outs"), *[nw.col(k).sum() for k in _FLAGS[1:]])
+    if per_group:  # a few rows per date: day and week from the date, then the groups asked for
+        out = out.with_columns(**per_group).group_by(*keys).agg(*[nw.col(k).sum() for k in _FLAGS])
+    return out.to_native()
 
 
 def rollup(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFrameT:
@@ -160,7 +214,7 @@ def finish(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFra
     exprs: list[nw.Expr] = []
     for k in keys:
         if k in ("day", "week"):
-            exprs.append((nw.col(k) * _US_PER_DAY).cast(nw.Datetime("us")).dt.to_string("%Y-%m-%d").alias(k))
+            exprs.append(_date_text(nw.col(k)).alias(k))
         elif k == "month":
             m = nw.col("month")
             exprs.append(nw.concat_str((m // 100).cast(nw.String), nw.lit("-"),
@@ -168,7 +222,7 @@ def finish(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFra
         else:
             exprs.append(nw.col(k))
     exprs += [nw.col(c).cast(nw.Int64) for c in ("reach_outs", "in_progress")]
-    exprs.append(nw.when(known).then(nw.col("opens")).alias("opens"))
+    exprs.append(nw.when(known).then(nw.col("opens").cast(nw.Int64)).alias("opens"))
     exprs += [nw.col(c).cast(nw.Int64) for c in ("responses", "interested")]
     exprs += [
         nw.when(known & (nw.col("reach_outs") > 0)).then(as_float["opens"] / as_float["reach_outs"])
@@ -219,6 +273,36 @@ def campaign_stats(frame: IntoFrameT, start: dt.date | str, end: dt.date | str, 
     """
     keys = check_keys(by)
     return finish(stat_counts(frame, start, end, tz, keys), keys)
+
+
+def stats_with_total(frame: IntoFrameT, start: dt.date | str, end: dt.date | str, tz: str = "UTC",
+                     by: Sequence[str] | str | None = None) -> tuple[IntoFrameT | None, IntoFrameT]:
+    """``(campaign_stats by by, the total)`` from one pass over the table: the total is the sum of the groups.
+
+    Same numbers as two calls of :func:`campaign_stats`; the rows are None without ``by``.
+    """
+    keys = check_keys(by)
+    if not keys:
+        return None, campaign_stats(frame, start, end, tz)
+    counts = stat_counts(frame, start, end, tz, keys)
+    return finish(counts, keys), total_of(counts, lambda: has_open_info(frame))
+
+
+def total_of(counts: Any, has_info: Any) -> Any:
+    """The total statistics from an (eager) stat_counts frame; ``has_info()`` says whether the table holds any
+    open information, asked only when no reach out is in range (then Opens is 0 with it, unknown without)."""
+    t = nw.from_native(counts, eager_only=True).select(*[nw.col(k).sum().cast(nw.Int64) for k in _FLAGS])
+    if t["reach_outs"].item() == 0 and not has_info():
+        t = t.with_columns(opens_unknown=nw.col("opens_unknown") + 1)
+    return finish(t.to_native())
+
+
+def has_open_info(frame: Any) -> bool:
+    """Whether any row of the table has a known ``opened`` (an export without open tracking has none)."""
+    f = nw.from_native(frame).select(nw.col("opened").count())
+    if isinstance(f, nw.LazyFrame):
+        f = f.collect()
+    return int(f.item()) > 0
 
 
 def stats_dicts(stats: Any) -> list[dict[str, Any]]:

@@ -17,11 +17,12 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from .columns import ALIASES, CANONICAL, MESSAGE_ALIASES, MESSAGE_REQUIRED, REQUIRED, header_key
+from .columns import ALIASES, CANONICAL, MESSAGE_ALIASES, MESSAGE_REQUIRED, PII, REQUIRED, header_key
 from .errors import InputError, MissingColumnError, UsageError
 from .periods import zone
-from .read import RawTable, read_raw
+from .read import RawTable
 from .states import STATE_ALIASES, STATES
 from .states import _key as state_key
 
@@ -78,6 +79,9 @@ class LoadReport:
 
 
 REJECT_COLUMNS = ["file", "line", "column", "reason"]
+
+#: reach outs created before this are placeholders (Unix epoch, .NET MinValue) and are rejected
+EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")
 
 
 class Loaded(NamedTuple):
@@ -260,10 +264,12 @@ def _has_offset(s: pd.Series) -> pd.Series:
 
 
 def parse_timestamps(values: pd.Series | pa.ChunkedArray, source_tz: str = "UTC",
-                     dayfirst: bool = False) -> pd.Series:
+                     dayfirst: bool = False, check_order: bool = False) -> pd.Series:
     """UTC timestamps (microseconds) from strings or typed columns; NaT where blank or unreadable.
 
-    Values with a UTC offset keep it; naive values are read in ``source_tz``.
+    Values with a UTC offset keep it; naive values are read in ``source_tz``. Excel serial dates (a number
+    of days such as ``46342.375``, from 2000 to 2099) are read as naive times. With ``check_order`` a slashed
+    date readable only in the other day/month order raises :class:`DateOrderError`.
     """
     if isinstance(values, pa.ChunkedArray):
         typ = values.type
@@ -300,35 +306,62 @@ def parse_timestamps(values: pd.Series | pa.ChunkedArray, source_tz: str = "UTC"
     if retry.any():
         retry &= s.where(retry).str.contains(_HAS_YEAR, regex=True, na=False)
     if retry.any():
-        again = _parse_free(s[retry], source_tz, dayfirst)
+        again = _parse_free(s[retry], source_tz, dayfirst, check_order)
         out = out.astype("datetime64[us, UTC]")
         out.loc[retry] = again.astype("datetime64[us, UTC]")
+    serial = out.isna() & ~blank
+    if serial.any():
+        serial &= s.where(serial).str.fullmatch(r"\d{5}(?:\.\d+)?", na=False)
+    if serial.any():
+        out = out.astype("datetime64[us, UTC]")
+        out.loc[serial] = _excel_serial(s[serial], source_tz)
     return out.astype("datetime64[us, UTC]")
+
+
+def _excel_serial(text: pd.Series, source_tz: str) -> pd.Series:
+    """Excel serial dates (days since 1899-12-30, what a date cell shows once formatted as a number): naive,
+    read in ``source_tz``; NaT outside 2000-2099, where a number is not taken for a date."""
+    days = pd.to_numeric(text, errors="coerce")
+    days = days.where((days >= 36526) & (days < 73051))
+    wall = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).dt.round("ms")
+    local = wall.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="shift_forward")
+    return local.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+
+
+class DateOrderError(InputError):
+    """A date such as 13/04/2026 that reads only in the other day/month order than the one asked for."""
+
+    def __init__(self, value: str, label: Any, dayfirst: bool) -> None:
+        self.value, self.label = value, label
+        if dayfirst:
+            message = f"date {value!r} is month/day/year, but --dayfirst reads dates day/month/year: drop --dayfirst"
+        else:
+            message = f"date {value!r} is day/month/year, but dates are read month/day/year: pass --dayfirst"
+        super().__init__(message)
+
+
+def _check_day_order(text: pd.Series, dayfirst: bool) -> None:
+    parts = text.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-](?:\d{4}|\d{2})(?!\d)")
+    if parts[0].isna().all():
+        return
+    first, second = parts[0].astype("float64"), parts[1].astype("float64")
+    wrong = (second > 12) & (first <= 12) if dayfirst else (first > 12) & (second <= 12)
+    if wrong.any():
+        label = wrong.index[wrong.to_numpy()][0]
+        raise DateOrderError(str(text[label]), label, dayfirst)
 
 
 def _arrow_iso(values: pa.ChunkedArray, source_tz: str) -> pd.Series | None:
     """Fast path (Arrow's C++ ISO-8601 parser): every value blank or ISO with an offset, or - in a UTC
     ``source_tz`` - every value naive ISO. Anything else returns None and takes the general path."""
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-        return None
-    import pyarrow.compute as pc
-
-    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
-    for target in (pa.timestamp("us", tz="UTC"), pa.timestamp("us") if source_tz == "UTC" else None):
-        if target is None:
-            continue
-        try:
-            parsed = values.cast(target)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
-        if target.tz is None:
-            parsed = parsed.cast(pa.timestamp("us", tz="UTC"))
-        return parsed.to_pandas().astype("datetime64[us, UTC]")
-    return None
+    parsed = _iso_arrow(values, source_tz)
+    return None if parsed is None else parsed.to_pandas().astype("datetime64[us, UTC]")
 
 
-def _parse_free(text: pd.Series, source_tz: str, dayfirst: bool) -> pd.Series:
+def _parse_free(text: pd.Series, source_tz: str, dayfirst: bool, check_order: bool = False) -> pd.Series:
     """Non-ISO dates (dateutil): values ending in a zone keep it, the others are read in ``source_tz``."""
+    if check_order:  # dateutil would silently swap day and month where the asked order is impossible
+        _check_day_order(text, dayfirst)
     zoned = _has_offset(text)
     out = pd.to_datetime(text.where(zoned), format="mixed", dayfirst=dayfirst, utc=True, errors="coerce")
     try:
@@ -367,87 +400,292 @@ def _date_reasons(stamps: pd.Series, text: pd.Series, source_tz: str) -> pd.Seri
     return reasons
 
 
+# --------------------------------------------------------------------------------------------- Arrow columns
+#
+# Normalising works on Arrow arrays: pyarrow compute kernels for whole columns, Python only once per distinct
+# value (states, response types, flags), reasons only for the rows rejected, one conversion to pandas at the end.
+
+_Problem = tuple[np.ndarray, str, Any]  # (mask, column header, reason: text, or rows -> texts)
+
+
+def _text(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A raw column as Arrow text (dictionaries decoded, typed Parquet/JSON values cast to text)."""
+    typ = col.type
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        return col
+    if pa.types.is_null(typ):
+        return pa.chunked_array([pa.nulls(len(col), pa.string())], pa.string())
+    if pa.types.is_dictionary(typ):
+        return _text(col.cast(typ.value_type))
+    return col.cast(pa.string())
+
+
+def _codes(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """(the distinct texts, each row's code into them; -1 = null), by one hash pass (or a dictionary's own)."""
+    if not (pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type)):
+        # one array, one hash table (encoding chunk by chunk leaves dictionaries that are slow to unify)
+        col = pa.chunked_array([pc.dictionary_encode(_text(col).combine_chunks())])
+    col = col.unify_dictionaries()
+    if col.num_chunks == 0:
+        return pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
+    codes = [pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False) for c in col.chunks]
+    return col.chunk(0).dictionary, np.concatenate(codes).astype(np.int64, copy=False)
+
+
+def _distinct(col: pa.ChunkedArray) -> tuple[list[Any], np.ndarray]:
+    """:func:`_codes` with the distinct values as Python strings: parse a column once per distinct value."""
+    values, codes = _codes(col)
+    return values.to_pylist(), codes
+
+
+def _str(arr: Any) -> Any:
+    """Arrow text as ``string`` (Parquet may hold ``large_string``)."""
+    return arr if arr.type == pa.string() else arr.cast(pa.string())
+
+
+def _lut(values: list[Any], codes: np.ndarray, fn: Any, dtype: Any) -> np.ndarray:
+    """``fn`` of every row's value, computed once per distinct value (``fn(None)`` for nulls)."""
+    return np.array([fn(v) for v in values] + [fn(None)], dtype=dtype)[codes]
+
+
+def _texts_by_distinct(col: pa.ChunkedArray, fn: Any) -> pa.DictionaryArray:
+    """Text ``fn`` of every row's value (None -> null), computed once per distinct value; dictionary-encoded."""
+    values, codes = _distinct(col)
+    mapped = [fn(v) for v in values] + [fn(None)]
+    uniq = sorted({m for m in mapped if m is not None})
+    where = {m: i for i, m in enumerate(uniq)}
+    lut = np.array([where.get(m, -1) if m is not None else -1 for m in mapped], dtype=np.int32)
+    idx = lut[codes]
+    return pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32(), mask=idx < 0), pa.array(uniq, pa.string()))
+
+
+def _names(col: pa.ChunkedArray | None, n: int, blank_to_null: bool) -> pa.ChunkedArray:
+    """Trimmed text as dictionary<int32, string> (few distinct values: campaigns, senders, response via):
+    blank -> null with ``blank_to_null``, else missing -> "". Works on the distinct values only."""
+    if col is None:
+        col = pa.chunked_array([pa.nulls(n, pa.string())], pa.string())
+    if not (pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type)):
+        col = pa.chunked_array([pc.dictionary_encode(_str(_text(col)).combine_chunks())])
+    out = []
+    for chunk in col.chunks:
+        values = pc.utf8_trim_whitespace(chunk.dictionary)
+        idx = chunk.indices
+        if blank_to_null:
+            blank = pc.fill_null(pc.take(pc.equal(values, ""), idx), False)
+            idx = pc.if_else(blank, pa.scalar(None, idx.type), idx)
+        elif idx.null_count:
+            values = pa.concat_arrays([values, pa.array([""], values.type)])
+            idx = pc.fill_null(idx, len(values) - 1)
+        out.append(pa.DictionaryArray.from_arrays(idx, values))
+    return pa.chunked_array(out, _DICT)
+
+
+def _stripped(col: pa.ChunkedArray, blank_to_null: bool) -> pa.ChunkedArray:
+    """Text with surrounding whitespace removed; blank values null when ``blank_to_null``."""
+
+    def clean(arr: Any) -> Any:
+        arr = pc.utf8_trim_whitespace(arr)
+        return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr) if blank_to_null else arr
+
+    if pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type):
+        # trim the few distinct values, then expand (no per-row string work)
+        return pa.chunked_array([clean(c.dictionary).take(c.indices) for c in col.chunks], pa.string())
+    return clean(_text(col))
+
+
+def _is_blank(text: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Null, empty or whitespace only."""
+    blank = pc.equal(pc.utf8_trim_whitespace(text), "")
+    return pc.fill_null(blank, True).to_numpy(zero_copy_only=False)
+
+
+def _nulls(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return pc.is_null(arr).to_numpy(zero_copy_only=False)
+
+
+def _row_texts(col: pa.ChunkedArray, rows: np.ndarray) -> pd.Series:
+    """The raw text of some rows (for reasons), nulls as None."""
+    return pd.Series(_text(col).take(pa.array(rows)).to_pylist(), dtype="str")
+
+
+def _iso_arrow(values: pa.ChunkedArray, source_tz: str) -> pa.ChunkedArray | None:
+    """Timestamps by Arrow's C++ ISO-8601 parser (see :func:`_arrow_iso`), as Arrow; None if not all ISO."""
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return None
+    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
+    for target in (pa.timestamp("us", tz="UTC"), pa.timestamp("us") if source_tz == "UTC" else None):
+        if target is None:
+            continue
+        try:
+            parsed = values.cast(target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        return parsed.cast(pa.timestamp("us", tz="UTC")) if target.tz is None else parsed
+    return None
+
+
+def _stamps(col: pa.ChunkedArray, source_tz: str = "UTC", dayfirst: bool = False,
+            check_order: bool = False) -> pa.ChunkedArray:
+    """:func:`parse_timestamps` as Arrow timestamp[us, UTC] (the ISO fast path never leaves Arrow)."""
+    if pa.types.is_dictionary(col.type):
+        col = _text(col)
+    fast = _iso_arrow(col, source_tz)
+    if fast is not None:
+        return fast
+    parsed = parse_timestamps(col, source_tz, dayfirst, check_order)
+    return pa.chunked_array([pa.Array.from_pandas(parsed, type=pa.timestamp("us", tz="UTC"))])
+
+
+def _stamp_reasons(col: pa.ChunkedArray, rows: np.ndarray, source_tz: str, missing: str | None = None) -> Any:
+    """Reasons for the rows whose date was not read (all of ``rows``)."""
+    text = _row_texts(col, rows)
+    reasons = _date_reasons(pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]"), text, source_tz)
+    if missing is not None:
+        return np.where(_blank(text), missing, reasons.to_numpy(dtype=object))
+    return reasons.to_numpy(dtype=object)
+
+
 # --------------------------------------------------------------------------------------------- reach outs
 
 
-def normalize_reach_outs(raw: RawTable, mapping: Mapping[str, str] | None = None, source_tz: str = "UTC",
-                         dayfirst: bool = False, order_offset: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One raw export -> (canonical rows with ``_order``, rejected rows with file/line/column/reason)."""
+def normalize_arrow(raw: RawTable, mapping: Mapping[str, str] | None = None, source_tz: str = "UTC",
+                    dayfirst: bool = False, order_offset: int = 0) -> tuple[pa.Table, pd.DataFrame]:
+    """One raw export (or chunk of one) -> (canonical rows as Arrow with ``_order``, rejected rows with
+    file/line/column/reason). Types: see :data:`ARROW_SCHEMA`."""
     table = raw.table
     headers = table.column_names
     found = match_headers(headers, ALIASES, mapping)
     _require(found, REQUIRED, headers, raw.path, ALIASES)
     n = table.num_rows
-    line = np.arange(n, dtype=np.int64) + raw.first_line
-    problems: list[tuple[pd.Series, str, pd.Series]] = []  # (mask, column header, reason)
+    problems: list[_Problem] = []
 
-    def text(column: str) -> pd.Series:
-        if column not in found:
-            return pd.Series(pd.array([None] * n, dtype="str"))
-        return _strings(table.column(found[column]))
+    def col(column: str) -> pa.ChunkedArray:
+        return table.column(found[column])
 
-    ids = text("reach_out_id").str.strip()
-    problems.append((_blank(ids), found["reach_out_id"], pd.Series("missing reach out id", index=ids.index)))
+    ids = _stripped(col("reach_out_id"), blank_to_null=False)
+    no_id = _is_blank(ids)
 
-    raw_state = table.column(found["state"])
-    state_text = _strings(raw_state)
-    state = _by_distinct(state_text, parse_state)
-    bad_state = state.isna()
-    problems.append((bad_state, found["state"],
-                     np.where(_blank(state_text), "missing state", "unknown state '" + state_text.fillna("") + "'")))
+    def id_reasons(rows: np.ndarray) -> np.ndarray:
+        from .rawcheck import blank_rows
 
-    created_raw = table.column(found["created_at"])
-    created = parse_timestamps(created_raw, source_tz, dayfirst)
-    created_text = _strings(created_raw)
-    problems.append((created.isna(), found["created_at"],
-                     np.where(_blank(created_text), "missing created date",
-                              _date_reasons(created, created_text, source_tz))))
+        # a row of empty values (",,,") says so
+        return np.where(blank_rows(table.take(pa.array(rows))), "empty row", "missing reach out id")
+
+    problems.append((no_id, found["reach_out_id"], id_reasons))
+
+    def stamps(column: str) -> pa.ChunkedArray:
+        try:
+            return _stamps(col(column), source_tz, dayfirst, check_order=True)
+        except DateOrderError as err:
+            raise InputError(err.reason, file=raw.path, line=int(raw.lines([err.label])[0]), column=found[column])
+
+    values, codes = _distinct(col("state"))
+    state = _lut(values, codes, lambda v: -1 if (s := parse_state(v)) is None else s, np.int8)
+    state_reasons = np.array([f"unknown state '{v}'" if v is not None and v.strip() else "missing state"
+                              for v in values] + ["missing state"], dtype=object)
+    problems.append((state < 0, found["state"], lambda rows: state_reasons[codes[rows]]))
+
+    created = stamps("created_at")
+    problems.append((_nulls(created), found["created_at"],
+                     lambda rows: _stamp_reasons(col("created_at"), rows, source_tz, "missing created date")))
+    # 1970-01-01, 0001-01-01, Excel's day 0: placeholders, not creation dates (the CRM postdates 2000)
+    early = pc.fill_null(pc.less(created, pa.scalar(EARLIEST.to_pydatetime(), created.type)), False)
+    problems.append((early.to_numpy(zero_copy_only=False), found["created_at"],
+                     lambda rows: ("created before 2000 '" + _row_texts(col("created_at"), rows).fillna("") + "'")
+                     .to_numpy(dtype=object)))
 
     if "updated_at" in found:
-        updated_raw = table.column(found["updated_at"])
-        updated = parse_timestamps(updated_raw, source_tz, dayfirst)
-        updated_text = _strings(updated_raw)
-        problems.append((updated.isna() & ~_blank(updated_text), found["updated_at"],
-                         _date_reasons(updated, updated_text, source_tz)))
+        updated = stamps("updated_at")
+        unread = _nulls(updated)
+        if unread.any():  # blank is fine (unknown); text that is not a date is not
+            rows = np.nonzero(unread)[0]
+            unread[rows[_is_blank(_text(col("updated_at")).take(pa.array(rows)))]] = False
+        problems.append((unread, found["updated_at"], lambda rows: _stamp_reasons(col("updated_at"), rows, source_tz)))
     else:
-        updated = pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us, UTC]")
+        updated = pa.nulls(n, pa.timestamp("us", tz="UTC"))
 
-    opened, open_problems = _opened(table, found, n)
+    opened, open_problems = _opened_arrow(table, found, n)
     problems += open_problems
 
-    via = text("response_via").str.strip()
-    via = via.where(~_blank(via))
-    rtype = _by_distinct(text("response_type"), parse_response_type, dtype="str")
+    def text_or_null(column: str) -> Any:
+        return _str(_text(col(column))) if column in found else pa.nulls(n, pa.string())
 
-    frame = pd.DataFrame({
-        "reach_out_id": ids,
-        "campaign": text("campaign").str.strip().fillna(""),
-        "sender": text("sender").str.strip().fillna(""),
-        "state": state,
+    def name(column: str, blank_to_null: bool = False) -> Any:
+        return _names(col(column) if column in found else None, n, blank_to_null)
+
+    canonical = pa.table({
+        "reach_out_id": _str(ids),
+        "campaign": name("campaign"),
+        "sender": name("sender"),
+        "state": pa.array(state, pa.int8()),
         "created_at": created,
         "updated_at": updated,
-        "response_via": via,
-        "response_type": rtype,
+        "response_via": name("response_via", blank_to_null=True),
+        "response_type": _texts_by_distinct(col("response_type"), parse_response_type)
+        if "response_type" in found else pa.nulls(n, _DICT),
         "opened": opened,
-        "prospect_name": text("prospect_name"),
-        "prospect_email": text("prospect_email"),
-        "_order": np.arange(n, dtype=np.int64) + order_offset,
-    })
+        "prospect_name": text_or_null("prospect_name"),
+        "prospect_email": text_or_null("prospect_email"),
+        "_order": pa.array(np.arange(n, dtype=np.int64) + order_offset),
+    }, schema=CHUNK_SCHEMA)
 
     rejected = np.zeros(n, dtype=bool)
     parts = []
     for mask, column, reason in problems:
         m = np.asarray(mask, dtype=bool) & ~rejected  # the first problem of a row is its reason
         if m.any():
-            reasons = pd.Series(reason, index=ids.index)[m] if not isinstance(reason, str) else reason
-            parts.append(pd.DataFrame({"file": raw.path, "line": line[m], "column": column,
-                                       "reason": np.asarray(reasons, dtype=object) if not isinstance(
-                                           reasons, str) else reasons, "_row": np.nonzero(m)[0]}))
+            rows = np.nonzero(m)[0]
+            reasons = reason(rows) if callable(reason) else reason
+            parts.append(pd.DataFrame({"file": raw.path, "line": raw.lines(rows), "column": column,
+                                       "reason": reasons if isinstance(reasons, str)
+                                       else np.asarray(reasons, dtype=object), "_row": rows}))
             rejected |= m
     rejects = _reject_frame(parts, table, raw)
-    good = frame.loc[~rejected].copy()
-    good["state"] = good["state"].astype("int8")
-    return good, rejects
+    if rejected.any():
+        canonical = canonical.filter(pa.array(~rejected))
+    return canonical, rejects
+
+
+#: the canonical table as Arrow (see :mod:`talentstats.columns`; pandas dtypes follow from these types)
+ARROW_SCHEMA = pa.schema([
+    ("reach_out_id", pa.string()), ("campaign", pa.string()), ("sender", pa.string()), ("state", pa.int8()),
+    ("created_at", pa.timestamp("us", tz="UTC")), ("updated_at", pa.timestamp("us", tz="UTC")),
+    ("response_via", pa.string()), ("response_type", pa.string()), ("opened", pa.bool_()),
+    ("prospect_name", pa.string()), ("prospect_email", pa.string()),
+])
+
+
+_DICT = pa.dictionary(pa.int32(), pa.string())
+#: what the loader works with (few-valued text columns dictionary-encoded: compact, cheap to filter)
+CHUNK_SCHEMA = pa.schema([pa.field(f.name, _DICT) if f.name in ("campaign", "sender", "response_via",
+                                                               "response_type") else f for f in ARROW_SCHEMA]
+                         ).append(pa.field("_order", pa.int64()))
+
+
+def to_canonical(table: pa.Table) -> pa.Table:
+    """Dictionary-encoded text decoded: the table in :data:`ARROW_SCHEMA` types."""
+    return table.cast(pa.schema([ARROW_SCHEMA.field(f.name) if f.name in ARROW_SCHEMA.names else f
+                                 for f in table.schema]))
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """A canonical Arrow table as the canonical pandas table (str, int8, datetime64[us, UTC], boolean), one
+    column at a time (dictionary-encoded text is decoded here, and only here)."""
+    mapper = {pa.bool_(): pd.BooleanDtype()}.get
+    columns = {}
+    for f in table.schema:
+        col = table.column(f.name)
+        if pa.types.is_dictionary(f.type):
+            col = col.cast(f.type.value_type)
+        columns[f.name] = pa.table({f.name: col}).to_pandas(types_mapper=mapper)[f.name]
+    return pd.DataFrame(columns, copy=False) if columns else table.to_pandas()
+
+
+def normalize_reach_outs(raw: RawTable, mapping: Mapping[str, str] | None = None, source_tz: str = "UTC",
+                         dayfirst: bool = False, order_offset: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One raw export -> (canonical rows with ``_order`` as pandas, rejected rows with file/line/column/reason)."""
+    good, rejects = normalize_arrow(raw, mapping, source_tz, dayfirst, order_offset)
+    return to_pandas(good), rejects
 
 
 def _reject_frame(parts: list[pd.DataFrame], table: pa.Table, raw: RawTable) -> pd.DataFrame:
@@ -460,55 +698,76 @@ def _reject_frame(parts: list[pd.DataFrame], table: pa.Table, raw: RawTable) -> 
     return rej.reset_index(drop=True)
 
 
-def _opened(table: pa.Table, found: Mapping[str, str], n: int) -> tuple[pd.Series, list]:
-    """Canonical ``opened`` from an opened flag, an open count or an opened timestamp (ORed); <NA> if none."""
-    problems = []
-    result: pd.Series | None = None
+def _opened_arrow(table: pa.Table, found: Mapping[str, str], n: int) -> tuple[pa.Array, list[_Problem]]:
+    """Canonical ``opened`` from an opened flag, an open count or an opened timestamp (ORed); null if none."""
+    problems: list[_Problem] = []
+    result: np.ndarray | None = None
     if "opened" in found:
-        s = _strings(table.column(found["opened"]))
-        flag = _by_distinct(s, parse_flag)
-        problems.append((flag.isna(), found["opened"], "unreadable opened flag '" + s.fillna("") + "'"))
-        result = flag.fillna(False).astype(bool)
+        col = table.column(found["opened"])
+        values, codes = _distinct(col)
+        flag = _lut(values, codes, lambda v: {True: 1, False: 0, None: -1}[parse_flag(v)], np.int8)
+        problems.append((flag < 0, found["opened"], lambda rows: (
+            "unreadable opened flag '" + _row_texts(col, rows).fillna("") + "'").to_numpy(dtype=object)))
+        result = flag == 1
     if "open_count" in found:
         s = _strings(table.column(found["open_count"])).str.strip()
         count = pd.to_numeric(s.where(s != ""), errors="coerce")
-        problems.append((count.isna() & ~_blank(s), found["open_count"], "unreadable open count '" + s + "'"))
-        c = count.fillna(0) > 0
+        bad = (count.isna() & ~_blank(s)).to_numpy()
+        problems.append((bad, found["open_count"], lambda rows: (
+            "unreadable open count '" + s.iloc[rows] + "'").to_numpy(dtype=object)))
+        c = (count.fillna(0) > 0).to_numpy()
         result = c if result is None else (result | c)
     if "opened_at" in found:
         col = table.column(found["opened_at"])
-        s = _strings(col)
-        c = parse_timestamps(col).notna()
+        c = ~_nulls(_stamps(col))
         # placeholders such as "-", "no" or "never" mean not opened; other text is not guessed to be an open
-        unopened = _blank(s) | s.str.strip().str.lower().isin(_FALSE | {"never", "n/a", "none"})
-        problems.append((~c & ~unopened, found["opened_at"], "unparseable date '" + s.fillna("") + "'"))
+        low = pc.utf8_lower(pc.utf8_trim_whitespace(_text(col)))
+        placeholder = pc.is_in(low, value_set=pa.array(sorted(_FALSE | {"never", "n/a", "none"}), pa.string()))
+        unopened = pc.fill_null(pc.or_(pc.equal(low, ""), placeholder), True).to_numpy(zero_copy_only=False)
+        problems.append((~c & ~unopened, found["opened_at"], lambda rows: (
+            "unparseable date '" + _row_texts(col, rows).fillna("") + "'").to_numpy(dtype=object)))
         result = c if result is None else (result | c)
     if result is None:
-        return pd.Series(pd.array([pd.NA] * n, dtype="boolean")), problems
-    return result.astype("boolean"), problems
+        return pa.nulls(n, pa.bool_()), problems
+    return pa.array(result, pa.bool_()), problems
+
+
+def collapse_arrow(table: pa.Table) -> tuple[pa.Table, int]:
+    """One row per reach_out_id: the latest updated_at wins (unknown counts as oldest), else the last row
+    (highest ``_order``). Rows are hashed once; only those of duplicated ids are sorted."""
+    n = table.num_rows
+    if n < 2:
+        return table, 0
+    values, codes = _codes(table.column("reach_out_id"))
+    dup = np.bincount(codes + 1, minlength=len(values) + 1)[codes + 1] > 1
+    if not dup.any():
+        return table, 0
+    rows = np.nonzero(dup)[0]
+    sub = table.select(["updated_at", "_order"]).take(pa.array(rows))
+    updated = pc.fill_null(sub.column("updated_at").cast(pa.int64()), np.iinfo(np.int64).min)
+    order = np.lexsort((sub.column("_order").to_numpy(), updated.to_numpy(), codes[rows]))
+    ranked = rows[order]
+    ranked_codes = codes[ranked]
+    last = np.ones(len(ranked), dtype=bool)
+    last[:-1] = ranked_codes[:-1] != ranked_codes[1:]
+    keep = ~dup
+    keep[ranked[last]] = True
+    return table.filter(pa.array(keep)), int(n - keep.sum())
 
 
 def collapse_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """One row per reach_out_id: the latest updated_at wins (unknown counts as oldest), else the last row.
-
-    Only the rows whose id occurs more than once are sorted; the rest pass through in export order.
-    """
-    dup = frame["reach_out_id"].duplicated(keep=False).to_numpy()
-    if not dup.any():
-        return frame, 0
-    ordered = frame.loc[dup].sort_values(["updated_at", "_order"], na_position="first", kind="stable")
-    winners = ordered.drop_duplicates("reach_out_id", keep="last")
-    keep = ~dup
-    keep[frame.index.get_indexer(winners.index)] = True
-    kept = frame.loc[keep]
-    return kept, len(frame) - len(kept)
+    """:func:`collapse_arrow` for a pandas frame with ``_order``."""
+    kept, n = collapse_arrow(pa.Table.from_pandas(frame, preserve_index=False))
+    return (frame, 0) if n == 0 else (to_pandas(kept), n)
 
 
 # --------------------------------------------------------------------------------------------- messages
 
 
-def load_messages(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame, MessagesReport]:
-    """A per-message export -> (reach_out_id, opened) per message, its rejects and its report."""
+def load_messages(raw: RawTable) -> tuple[pa.Table, pd.DataFrame, MessagesReport]:
+    """A per-message export (or chunk of one) -> (reach_out_id, opened[, message_id]) per message row as Arrow,
+    its rejects and its report (duplicate messages are collapsed later, over every file: see
+    :func:`_apply_messages`)."""
     table = raw.table
     found = match_headers(table.column_names, MESSAGE_ALIASES)
     _require(found, MESSAGE_REQUIRED, table.column_names, raw.path, MESSAGE_ALIASES)
@@ -517,101 +776,174 @@ def load_messages(raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame, MessagesRe
         raise MissingColumnError(f"messages export has no open information: need 'Opened At' or 'Opened' "
                                  f"(headers found: {shown})", file=raw.path)
     n = table.num_rows
-    ids = _strings(table.column(found["reach_out_id"])).str.strip()
-    opened = pd.Series(False, index=ids.index)
-    bad = _blank(ids)
-    reasons = pd.Series("missing reach out id", index=ids.index, dtype=object)
-    column = pd.Series(found["reach_out_id"], index=ids.index, dtype=object)
+    ids = _stripped(table.column(found["reach_out_id"]), blank_to_null=False)
+    bad = _is_blank(ids)
+    opened = np.zeros(n, dtype=bool)
+    parts = []
+    if bad.any():
+        rows = np.nonzero(bad)[0]
+        parts.append((rows, found["reach_out_id"], np.full(len(rows), "missing reach out id", dtype=object)))
     if "opened_at" in found:
         col = table.column(found["opened_at"])
-        text = _strings(col)
-        stamp = parse_timestamps(col)
-        unreadable = stamp.isna() & ~_blank(text) & ~bad
-        reasons[unreadable] = "unparseable date '" + text[unreadable] + "'"
-        column[unreadable] = found["opened_at"]
+        stamp = ~_nulls(_stamps(col))
+        unreadable = ~stamp & ~bad
+        if unreadable.any():
+            rows = np.nonzero(unreadable)[0]
+            unreadable[rows[_is_blank(_text(col).take(pa.array(rows)))]] = False
+            rows = np.nonzero(unreadable)[0]
+            parts.append((rows, found["opened_at"],
+                          ("unparseable date '" + _row_texts(col, rows) + "'").to_numpy(dtype=object)))
         bad |= unreadable
-        opened |= stamp.notna()
+        opened |= stamp
     if "opened" in found:
-        text = _strings(table.column(found["opened"]))
-        flag = _by_distinct(text, parse_flag)
-        unreadable = flag.isna() & ~bad
-        reasons[unreadable] = "unreadable opened flag '" + text[unreadable] + "'"
-        column[unreadable] = found["opened"]
+        col = table.column(found["opened"])
+        values, codes = _distinct(col)
+        flag = _lut(values, codes, lambda v: {True: 1, False: 0, None: -1}[parse_flag(v)], np.int8)
+        unreadable = (flag < 0) & ~bad
+        if unreadable.any():
+            rows = np.nonzero(unreadable)[0]
+            parts.append((rows, found["opened"],
+                          ("unreadable opened flag '" + _row_texts(col, rows) + "'").to_numpy(dtype=object)))
         bad |= unreadable
-        opened |= flag.fillna(False).astype(bool)
-    line = np.arange(n) + raw.first_line
-    rejects = pd.DataFrame({"file": raw.path, "line": line[bad.to_numpy()], "column": column[bad].to_numpy(),
-                            "reason": reasons[bad].to_numpy()})
-    msgs = pd.DataFrame({"reach_out_id": ids, "opened": opened})
+        opened |= flag == 1
+    if parts:
+        rows = np.concatenate([p[0] for p in parts])
+        rejects = pd.DataFrame({"file": raw.path, "line": raw.lines(rows),
+                                "column": np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in parts]),
+                                "reason": np.concatenate([p[2] for p in parts]), "_row": rows})
+        rejects = rejects.sort_values("_row", kind="stable").drop(columns="_row").reset_index(drop=True)
+    else:
+        rejects = pd.DataFrame(columns=REJECT_COLUMNS)
+    columns = {"reach_out_id": _str(ids), "opened": pa.array(opened)}
     if "message_id" in found:
-        msgs["message_id"] = _strings(table.column(found["message_id"])).str.strip()
-    msgs = msgs.loc[~bad.to_numpy()]
-    dups = 0
-    if "message_id" in found:
-        before = len(msgs)
-        # the same message exported twice: opened if any copy says so
-        msgs = msgs.groupby(["message_id", "reach_out_id"], sort=False, as_index=False)["opened"].max()
-        dups = before - len(msgs)
-    report = MessagesReport(rows_read=n, rows_loaded=len(msgs), rows_rejected=int(bad.sum()),
-                            duplicates_collapsed=dups)
+        columns["message_id"] = pc.fill_null(_str(_stripped(table.column(found["message_id"]), False)), "")
+    msgs = pa.table(columns)
+    if bad.any():
+        msgs = msgs.filter(pa.array(~bad))
+    report = MessagesReport(rows_read=n, rows_loaded=msgs.num_rows, rows_rejected=int(bad.sum()))
     return msgs, rejects, report
 
 
 # --------------------------------------------------------------------------------------------- the loader
 
 
+class _MessagesFile(Exception):
+    """Raised by the column plan of a file whose headers are a messages export's."""
+
+
+def _plan(path: Path, message_files: list[Path], mapping: Mapping[str, str], metrics_only: bool) -> Any:
+    """The columns to read from ``path`` (a reach-out export; a messages export raises _MessagesFile)."""
+    from .read import ColumnPlan
+
+    def plan(headers: list[str]) -> ColumnPlan:
+        if path not in message_files and _looks_like_messages(headers, mapping):
+            raise _MessagesFile
+        found = match_headers(headers, ALIASES, mapping)
+        complete = all(c in found for c in REQUIRED)  # (else the error lists every header)
+        keep = frozenset(h for c, h in found.items() if c not in PII) if metrics_only and complete else None
+        few = frozenset(found[c] for c in ("campaign", "sender", "state", "response_via", "response_type", "opened")
+                        if c in found)
+        return ColumnPlan(keep, few)
+
+    return plan
+
+
+def _message_plan(headers: list[str]) -> Any:
+    from .read import ColumnPlan
+
+    found = match_headers(headers, MESSAGE_ALIASES)
+    complete = "reach_out_id" in found and ("opened" in found or "opened_at" in found)
+    return ColumnPlan(frozenset(found.values()) if complete else None,
+                      frozenset({found["opened"]}) if "opened" in found else frozenset())
+
+
 def read_reach_outs(paths: str | Path | Sequence[str | Path], messages: str | Path | Sequence | None = None,
                     mapping: Mapping[str, str] | None = None, source_tz: str = "UTC",
-                    sheet: str | int | None = None, strict: bool = False, dayfirst: bool = False) -> Loaded:
+                    sheet: str | int | None = None, strict: bool = False, dayfirst: bool = False,
+                    metrics_only: bool = False, created_range: tuple[Any, Any] | None = None) -> Loaded:
     """Load Reach Out exports (files or folders, any supported format) into the canonical table.
 
     ``messages`` are per-message exports giving opens. Files in a folder whose headers look like a messages
     export (no state column, a message id or opened-at column) are treated as messages automatically.
     ``mapping`` maps export headers no alias knows to canonical columns. With ``strict`` any rejected row
-    is an error. Returns ``Loaded(table, report)``.
+    is an error. ``metrics_only`` reads only the columns the statistics need (no prospect names or emails,
+    no columns no alias knows; rejected rows then show only those columns). Large CSV and Parquet files are
+    read in chunks.
+
+    A canonical dataset folder (``talentstats ingest``) can stand wherever an export can; it is read, not
+    parsed, and with ``created_range`` = (lo, hi) UTC instants only its reach outs created in [lo, hi) are read
+    (the partitions of those months). Returns ``Loaded(table, report)``.
     """
-    from .read import expand_paths
+    loaded = load_arrow(paths, messages, mapping, source_tz, sheet, dayfirst, metrics_only, created_range)
+    table = to_pandas(loaded.table)
+    if strict:
+        raise_if_rejected(loaded.report)
+    return Loaded(table, loaded.report)
+
+
+def load_arrow(paths: str | Path | Sequence[str | Path], messages: str | Path | Sequence | None = None,
+               mapping: Mapping[str, str] | None = None, source_tz: str = "UTC", sheet: str | int | None = None,
+               dayfirst: bool = False, metrics_only: bool = False,
+               created_range: tuple[Any, Any] | None = None) -> Loaded:
+    """:func:`read_reach_outs` without the conversion to pandas: ``Loaded(arrow_table, report)``."""
+    from itertools import chain
+
+    from .dataset import is_dataset, load_dataset
+    from .read import expand_paths, iter_raw
 
     zone(source_tz)
     mapping = check_mapping(mapping)
     if isinstance(paths, str | Path):
         paths = [paths]
-    files = expand_paths(paths)
+    datasets = [p for p in paths if is_dataset(p)]
+    exports = [p for p in paths if p not in datasets]
+    files = expand_paths(exports) if exports or not datasets else []
     message_files = expand_paths([messages] if isinstance(messages, str | Path) else messages) \
         if messages else []
     report = LoadReport()
-    frames, rejects = [], []
+    parts, rejects = [], []
     offset = 0
+    for root in datasets:  # already normalised and deduplicated: read, not parsed
+        columns = None
+        if metrics_only:  # ids and update times only matter when rows from elsewhere may duplicate these
+            alone = len(datasets) == 1 and not files
+            columns = [c for c in CANONICAL if c not in PII and not (alone and c in ("reach_out_id", "updated_at"))]
+        stored, _ = load_dataset(root, columns, created_range)
+        n = stored.num_rows
+        parts.append(stored.append_column("_order", pa.array(np.arange(offset, offset + n, dtype=np.int64))))
+        report.files.append(str(root))
+        report.rows_read += n
+        offset += n
     for path in files:
-        raw = read_raw(path, sheet)
-        if path not in message_files and _looks_like_messages(raw.table.column_names, mapping):
+        chunks = iter_raw(path, sheet, plan=_plan(path, message_files, mapping, metrics_only))
+        try:
+            first = next(chunks)
+        except _MessagesFile:
             message_files.append(path)
             continue
         report.files.append(str(path))
-        good, bad = normalize_reach_outs(raw, mapping, source_tz, dayfirst, offset)
-        offset += raw.table.num_rows
-        report.rows_read += raw.table.num_rows
-        frames.append(good)
-        if len(bad):
-            rejects.append(bad)
+        for raw in chain([first], chunks):
+            good, bad = normalize_arrow(raw, mapping, source_tz, dayfirst, offset)
+            offset += raw.table.num_rows
+            report.rows_read += raw.table.num_rows
+            parts.append(good)
+            if len(bad):
+                rejects.append(bad)
     if not report.files:
         raise InputError("no reach-out export among the inputs (only messages exports)",
                          file=str(files[0]) if files else None)
-    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    if "opened" in table and table["opened"].notna().any():
-        report.opens_source = "reach-out export"
-    table, report.duplicates_collapsed = collapse_duplicates(table)
+    table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    if table.column("opened").null_count < table.num_rows:
+        report.opens_source = "dataset" if not files else "reach-out export"
+    if files or len(parts) > 1:  # (one dataset alone holds one row per reach out already)
+        table, report.duplicates_collapsed = collapse_arrow(table)
     if message_files:
         table = _apply_messages(table, message_files, report, rejects, sheet)
     report.rejects = (pd.concat(rejects, ignore_index=True) if rejects
                       else pd.DataFrame(columns=REJECT_COLUMNS))
     report.rows_rejected = int(report.rejects["file"].isin(report.files).sum())
-    report.rows_loaded = len(table)
-    table = table.drop(columns="_order").reset_index(drop=True)
-    table = table[list(CANONICAL)]
-    if strict:
-        raise_if_rejected(report)
-    return Loaded(table, report)
+    report.rows_loaded = table.num_rows
+    return Loaded(table.select(list(CANONICAL)), report)
 
 
 def raise_if_rejected(report: LoadReport) -> None:
@@ -628,33 +960,42 @@ def _looks_like_messages(headers: Sequence[str], mapping: Mapping[str, str]) -> 
     return "state" not in found and ("message_id" in msg or "opened_at" in msg) and "reach_out_id" in msg
 
 
-def _isin(values: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """``values.isin(wanted)`` for text columns, in pyarrow (pandas loops in Python over ``wanted`` there)."""
-    import pyarrow.compute as pc
+def _apply_messages(table: pa.Table, files: Sequence[Path], report: LoadReport, rejects: list,
+                    sheet: str | int | None) -> pa.Table:
+    from .read import iter_raw
 
-    left = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
-    right = pa.array(wanted.astype("str"), type=pa.large_string(), from_pandas=True).unique()
-    return pc.is_in(left, value_set=right, skip_nulls=True).fill_null(False).to_numpy(zero_copy_only=False)
-
-
-def _apply_messages(table: pd.DataFrame, files: Sequence[Path], report: LoadReport, rejects: list,
-                    sheet: str | int | None) -> pd.DataFrame:
     total = MessagesReport()
     parts = []
     for path in files:
-        msgs, bad, rep = load_messages(read_raw(path, sheet))
-        parts.append(msgs)
-        if len(bad):
-            rejects.append(bad)
-        for k in ("rows_read", "rows_loaded", "rows_rejected", "duplicates_collapsed"):
-            setattr(total, k, getattr(total, k) + getattr(rep, k))
-    msgs = pd.concat(parts, ignore_index=True)
-    opened_ids = msgs.loc[msgs["opened"], "reach_out_id"]
-    total.unmatched_messages = int((~_isin(msgs["reach_out_id"], table["reach_out_id"])).sum())
-    via_messages = pd.Series(_isin(table["reach_out_id"], opened_ids), index=table.index)
+        for raw in iter_raw(path, sheet, plan=_message_plan):
+            msgs, bad, rep = load_messages(raw)
+            parts.append(msgs)
+            if len(bad):
+                rejects.append(bad)
+            for k in ("rows_read", "rows_loaded", "rows_rejected"):
+                setattr(total, k, getattr(total, k) + getattr(rep, k))
+    if len({tuple(p.column_names) for p in parts}) > 1:  # some files name their messages, some do not
+        parts = [p.select(["reach_out_id", "opened"]) for p in parts]
+    msgs = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    ro_values, ro_codes = _codes(msgs.column("reach_out_id"))
+    if "message_id" in msgs.column_names:
+        # the same message exported twice is one message (opened if any copy says so)
+        _, m_codes = _codes(msgs.column("message_id"))
+        pair = m_codes.astype(np.int64) * (len(ro_values) + 1) + ro_codes
+        first = ~pd.Series(pair).duplicated().to_numpy()
+        total.duplicates_collapsed = int(len(pair) - first.sum())
+        total.rows_loaded -= total.duplicates_collapsed
+    else:
+        first = np.ones(msgs.num_rows, dtype=bool)
+    distinct_ids = ro_values
+    known = pc.is_in(distinct_ids, value_set=table.column("reach_out_id")).to_numpy(zero_copy_only=False)
+    total.unmatched_messages = int((first & ~known[ro_codes]).sum())
+    opened_codes = np.unique(ro_codes[msgs.column("opened").to_numpy()])
+    opened_ids = distinct_ids.take(pa.array(opened_codes, pa.int64()))
+    via_messages = pc.is_in(table.column("reach_out_id"), value_set=opened_ids).to_numpy(zero_copy_only=False)
     total.reach_outs_opened = int(via_messages.sum())
-    table = table.copy()
-    table["opened"] = (table["opened"].fillna(False) | via_messages).astype("boolean")
+    opened = pc.fill_null(table.column("opened"), False).to_numpy(zero_copy_only=False) | via_messages
+    table = table.set_column(table.schema.get_field_index("opened"), "opened", pa.array(opened, pa.bool_()))
     report.messages = total
     report.opens_source = "messages export" if report.opens_source is None else \
         report.opens_source + " + messages export"

@@ -10,10 +10,12 @@ import codecs
 import csv
 import gzip
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -35,6 +37,18 @@ class RawTable:
     table: pa.Table
     first_line: int = 2
     unit: str = "line"  # "line" for text files and sheets, "row" for Parquet
+    #: None: data row i is on line ``first_line + i``; else the line of every row, or a function computing them
+    #: (called only when a line number is needed: blank lines and line breaks inside values shift rows)
+    row_lines: Any = None
+
+    def lines(self, rows: Any) -> np.ndarray:
+        """The file line (sheet row, Parquet row) of each given 0-based data row."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if callable(self.row_lines):
+            self.row_lines = self.row_lines()
+        if self.row_lines is None:
+            return rows + self.first_line
+        return np.asarray(self.row_lines, dtype=np.int64)[rows]
 
 
 def _suffix(path: Path) -> str:
@@ -71,7 +85,11 @@ def _head(path: Path, gz: bool, n: int = 65536) -> bytes:
     try:
         with opener(path, "rb") as fh:
             return fh.read(n)
-    except (OSError, EOFError) as err:
+    except EOFError:
+        from .rawcheck import gzip_truncated
+
+        raise gzip_truncated(path)
+    except OSError as err:
         raise InputError(f"cannot read file: {err}", file=str(path))
 
 
@@ -96,7 +114,8 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _read_csv(path: Path) -> RawTable:
+def _csv_dialect(path: Path) -> tuple[bool, str, str, list[str]]:
+    """(gzipped, encoding, delimiter, header names) of a CSV export, sniffed from its first 64 KiB."""
     gz = path.name.lower().endswith(".gz")
     head = _head(path, gz)
     if not head.strip(b"\xef\xbb\xbf\r\n\t ,;"):
@@ -105,12 +124,70 @@ def _read_csv(path: Path) -> RawTable:
     text = head.decode(encoding, errors="replace").lstrip("\ufeff")
     first = text.splitlines()[0] if text.splitlines() else ""
     delimiter = "\t" if _suffix(path).startswith(".tsv") else detect_delimiter(first)
-    names = next(csv.reader(io.StringIO(first), delimiter=delimiter))
-    names = [n.strip() for n in names]
-    # Make duplicate/blank header names unique so no column silently shadows another.
+    unique = _header_names(first, delimiter)
+    from . import rawcheck
+
+    if encoding == "cp1252":  # UTF-8 lines beside non-UTF-8 ones: no single decoding avoids mojibake
+        mixed = rawcheck.mixed_encoding(head, delimiter, unique, str(path), partial=len(head) == 65536)
+        if mixed is not None:
+            raise mixed
+    return gz, encoding, delimiter, unique
+
+
+def _read_csv(path: Path) -> RawTable:
+    gz, encoding, delimiter, unique = _csv_dialect(path)
+    from . import rawcheck
+
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in unique}, strings_can_be_null=False,
+                                   quoted_strings_can_be_null=False)
+
+    def read(enc: str) -> pa.Table:
+        options = pacsv.ReadOptions(column_names=unique, skip_rows=1, block_size=1 << 24,
+                                    encoding=enc if enc != "utf-8" else "utf8")
+        with pa.input_stream(str(path), compression="gzip" if gz else None) as stream:
+            return pacsv.read_csv(stream, read_options=options, parse_options=parse, convert_options=convert)
+
+    try:
+        try:
+            table = read(encoding)
+        except pa.ArrowInvalid as err:
+            if "invalid UTF8" not in str(err):
+                raise
+            # non-UTF-8 bytes after the sniffed head: cp1252 throughout, unless UTF-8 text is there too
+            mixed = rawcheck.mixed_encoding(rawcheck.read_all(path, gz), delimiter, unique, str(path))
+            if mixed is not None:
+                raise mixed
+            encoding = "cp1252"
+            table = read(encoding)
+    except pa.ArrowInvalid as err:
+        if "Could not skip initial" in str(err):  # the header line alone, without a line break
+            return RawTable(str(path), pa.table({n: pa.array([], pa.string()) for n in unique}), first_line=2)
+        located = rawcheck.locate_csv_error(path, gz, encoding, delimiter, unique)
+        raise located or InputError(_csv_error(str(err)), file=str(path))
+    except (OSError, EOFError) as err:
+        if gz and (isinstance(err, EOFError) or any(w in str(err).lower() for w in ("truncated", "end of"))):
+            raise rawcheck.gzip_truncated(path)
+        raise InputError(f"cannot read file: {err}", file=str(path))
+    table = rawcheck.trim_trailing_blank_rows(table)
+    return RawTable(str(path), table, first_line=2,
+                    row_lines=lambda: rawcheck.csv_row_lines(path, gz, encoding, delimiter, table.num_rows))
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
+
+
+def _header_names(first: str, delimiter: str) -> list[str]:
+    """The header line's names, stripped; blank ones named ``column_N`` and repeated ones suffixed ``.1``,
+    ``.2`` so no column silently shadows another."""
+    return _unique_names([n.strip() for n in _split(first, delimiter)])
+
+
+def _unique_names(names: Sequence[str], positions: Sequence[int] | None = None) -> list[str]:
     seen: dict[str, int] = {}
     unique = []
-    for i, n in enumerate(names):
+    for i, n in zip(positions if positions is not None else range(len(names)), names, strict=True):
         n = n or f"column_{i + 1}"
         if n in seen:
             seen[n] += 1
@@ -118,17 +195,7 @@ def _read_csv(path: Path) -> RawTable:
         else:
             seen[n] = 0
         unique.append(n)
-    read = pacsv.ReadOptions(column_names=unique, skip_rows=1, block_size=1 << 24,
-                             encoding=encoding if encoding != "utf-8" else "utf8")
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
-    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in unique}, strings_can_be_null=False,
-                                   quoted_strings_can_be_null=False)
-    try:
-        with pa.input_stream(str(path), compression="gzip" if gz else None) as stream:
-            table = pacsv.read_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
-    except pa.ArrowInvalid as err:
-        raise InputError(_csv_error(str(err)), file=str(path))
-    return RawTable(str(path), table, first_line=2)
+    return unique
 
 
 def _csv_error(message: str) -> str:
@@ -155,17 +222,41 @@ def _read_excel(path: Path, sheet: str | int | None) -> RawTable:
             if sheet not in names:
                 raise InputError(f"no sheet named {sheet!r}; sheets: {', '.join(names)}", file=str(path))
             target = sheet
-        frame = pd.read_excel(book, sheet_name=target, dtype=str, keep_default_na=False)
-    frame = frame.loc[:, [not str(c).startswith("Unnamed:") or frame[c].ne("").any() for c in frame.columns]]
-    # Excel leaves trailing rows that look empty: they are not rows of the export
-    blank = frame.eq("").all(axis=1)
-    last = int((~blank).to_numpy().nonzero()[0].max()) + 1 if (~blank).any() else 0
-    frame = frame.iloc[:last]
-    if len(frame.columns) == 0:
+        grid = pd.read_excel(book, sheet_name=target, dtype=str, keep_default_na=False, header=None)
+    # grid row i is sheet row i + 1. Empty rows (also formatted-but-empty ones Excel keeps below the data)
+    # are not rows of the export, like blank lines in a CSV; the line numbers stay the sheet's row numbers.
+    grid = grid.astype(str)
+    blank = grid.apply(lambda c: c.str.strip().eq("")).all(axis=1).to_numpy() if len(grid.columns) else \
+        np.ones(len(grid), dtype=bool)
+    if blank.all():
         raise InputError(f"sheet {names[target] if isinstance(target, int) else target!r} is empty",
                          file=str(path))
-    table = pa.Table.from_pandas(frame.astype(str), preserve_index=False)
-    return RawTable(str(path), table, first_line=2)
+    head = _header_row(grid, blank)
+    header = [str(v).strip() for v in grid.iloc[head]]
+    body = grid.iloc[head + 1:].loc[~blank[head + 1:]]
+    # columns without a header and without values: empty columns, or the spill of a merged header cell
+    used = [i for i, name in enumerate(header) if name or body.iloc[:, i].str.strip().ne("").any()]
+    unique = _unique_names([header[i] for i in used], used)
+    body = body.iloc[:, used]
+    body.columns = unique
+    table = pa.Table.from_pandas(body, schema=pa.schema([(n, pa.string()) for n in unique]), preserve_index=False)
+    plain = head == 0 and not blank[1:].any()
+    return RawTable(str(path), table, first_line=head + 2,
+                    row_lines=None if plain else body.index.to_numpy(dtype=np.int64) + 1)
+
+
+def _header_row(grid: Any, blank: np.ndarray) -> int:
+    """The first non-empty row; or, when that lacks a required column (a title above the header, often in
+    merged cells), the first of the next few rows that has every required column."""
+    from .columns import ALIASES, REQUIRED, header_key
+
+    wanted = [{header_key(a) for a in (c, *ALIASES[c])} for c in REQUIRED]
+    candidates = np.nonzero(~blank)[0][:10]
+    for i in candidates:
+        keys = {header_key(v) for v in grid.iloc[i]}
+        if all(w & keys for w in wanted):
+            return int(i)
+    return int(candidates[0])
 
 
 def _read_parquet(path: Path) -> RawTable:
@@ -199,7 +290,9 @@ def _read_jsonl(path: Path) -> RawTable:
                                     for f in table.schema]))
     except pa.ArrowInvalid as err:
         table = _read_jsonl_mixed(path, err)
-    return RawTable(str(path), table, first_line=1)
+    from .rawcheck import jsonl_row_lines
+
+    return RawTable(str(path), table, first_line=1, row_lines=lambda: jsonl_row_lines(path, gz))
 
 
 def _read_jsonl_mixed(path: Path, err: Exception) -> pa.Table:
@@ -211,7 +304,10 @@ def _read_jsonl_mixed(path: Path, err: Exception) -> pa.Table:
     try:
         frame = pd.read_json(path, lines=not array, orient="records", dtype=False, compression="infer")
     except ValueError:
-        raise InputError(f"cannot parse JSON Lines: {str(err).splitlines()[0]}", file=str(path))
+        from .rawcheck import locate_json_error
+
+        raise locate_json_error(path, path.name.lower().endswith(".gz")) or InputError(
+            f"cannot parse JSON Lines: {str(err).splitlines()[0]}", file=str(path))
     mixed = [c for c in frame.columns if frame[c].dtype == object]
     frame[mixed] = frame[mixed].astype("str")
     return pa.Table.from_pandas(frame, preserve_index=False)
@@ -239,3 +335,146 @@ def read_raw(path: str | Path, sheet: str | int | None = None) -> RawTable:
 def read_many(paths: Sequence[str | Path], sheet: str | int | None = None) -> list[RawTable]:
     """Read every file (folders expanded) in order."""
     return [read_raw(p, sheet) for p in expand_paths(paths)]
+
+
+# --------------------------------------------------------------------------------------------- streaming
+
+#: rows per chunk when a file is streamed (bounds the memory a large export needs while it is normalised)
+CHUNK_ROWS = 2_000_000
+_BLOCK = 1 << 24  # CSV bytes parsed at a time
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """The raw columns a caller needs (``keep``; None = all) and those worth reading dictionary-encoded
+    (few distinct values: campaigns, states, ...). Dictionary columns still hold text."""
+
+    keep: frozenset[str] | None = None
+    dictionary: frozenset[str] = frozenset()
+
+    def columns(self, names: Sequence[str]) -> list[str]:
+        return [n for n in names if self.keep is None or n in self.keep]
+
+
+def iter_raw(path: str | Path, sheet: str | int | None = None,
+             plan: Callable[[list[str]], ColumnPlan] | None = None,
+             chunk_rows: int | None = None) -> Iterator[RawTable]:
+    """Read one export file as raw tables of at most ``chunk_rows`` rows (default :data:`CHUNK_ROWS`).
+
+    CSV and Parquet are streamed (a file larger than memory is never held whole); the other formats come in
+    one piece. ``plan`` receives the header names and chooses the columns to read. Each chunk's line numbers
+    continue where the previous chunk's stopped; a file that does not stream cleanly (bad encoding, a broken
+    row) is read by :func:`read_raw`, whose errors name the file, line and column.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", file=str(path))
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError("file is empty", file=str(path))
+    rows = chunk_rows or CHUNK_ROWS
+    suffix = _suffix(path)
+    if suffix in PARQUET_SUFFIXES:
+        yield from _iter_parquet(path, plan, rows)
+    elif suffix in CSV_SUFFIXES or suffix not in SUPPORTED and suffix != ".xls":
+        yield from _iter_csv(path, plan, rows)
+    else:
+        raw = read_raw(path, sheet)
+        yield _project(raw, plan)
+
+
+def _project(raw: RawTable, plan: Callable[[list[str]], ColumnPlan] | None) -> RawTable:
+    if plan is None:
+        return raw
+    p = plan(raw.table.column_names)
+    if p.keep is not None:
+        raw.table = raw.table.select(p.columns(raw.table.column_names))
+    return raw
+
+
+def _chunks_of(batches: Iterable[pa.RecordBatch], schema: pa.Schema, rows: int) -> Iterator[pa.Table]:
+    """Record batches regrouped into tables of about ``rows`` rows (no copies)."""
+    held: list[pa.RecordBatch] = []
+    count, given = 0, False
+    for batch in batches:
+        held.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            yield pa.Table.from_batches(held, schema)
+            held, count, given = [], 0, True
+    if held or not given:
+        yield pa.Table.from_batches(held, schema)
+
+
+def _iter_csv(path: Path, plan: Callable[[list[str]], ColumnPlan] | None, rows: int) -> Iterator[RawTable]:
+    from . import rawcheck
+
+    gz, encoding, delimiter, names = _csv_dialect(path)
+    p = plan(names) if plan else ColumnPlan()
+    keep = p.columns(names)
+    if encoding != "utf-8" or not keep:  # transcoded files: the whole-file reader and its fallbacks
+        yield _project(read_raw(path), plan)
+        return
+    types = {n: _DICTIONARY if n in p.dictionary else pa.string() for n in keep}
+    read = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK)
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    convert = pacsv.ConvertOptions(column_types=types, include_columns=keep, strings_can_be_null=False,
+                                   quoted_strings_can_be_null=False)
+    done = 0  # rows already handed out
+    pending: pa.Table | None = None
+    try:
+        with pa.input_stream(str(path), compression="gzip" if gz else None) as stream:
+            reader = pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
+            for table in _chunks_of(reader, reader.schema, rows):
+                if pending is not None:
+                    yield _csv_chunk(path, pending, done, gz, encoding, delimiter)
+                    done += pending.num_rows
+                pending = table
+    except (pa.ArrowInvalid, OSError, EOFError):
+        # read_raw raises the located error (or reads what the stream could not, e.g. cp1252 after the head)
+        whole = _project(read_raw(path), plan)
+        whole.table = whole.table.slice(done)
+        whole.first_line += done
+        if whole.row_lines is not None:
+            lines = whole.row_lines
+            whole.row_lines = lambda: _offset_lines(lines, done)
+        yield whole
+        return
+    if pending is not None:
+        pending = rawcheck.trim_trailing_blank_rows(pending)
+        yield _csv_chunk(path, pending, done, gz, encoding, delimiter)
+
+
+def _offset_lines(lines: Any, done: int) -> np.ndarray | None:
+    found = lines() if callable(lines) else lines
+    return None if found is None else np.asarray(found)[done:]
+
+
+def _csv_chunk(path: Path, table: pa.Table, done: int, gz: bool, encoding: str, delimiter: str) -> RawTable:
+    from . import rawcheck
+
+    def lines() -> np.ndarray | None:
+        found = rawcheck.csv_row_lines(path, gz, encoding, delimiter, done + table.num_rows)
+        return None if found is None else found[done:]
+
+    return RawTable(str(path), table, first_line=2 + done, row_lines=lines)
+
+
+def _iter_parquet(path: Path, plan: Callable[[list[str]], ColumnPlan] | None, rows: int) -> Iterator[RawTable]:
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path)
+        schema = meta.schema_arrow
+        p = plan(schema.names) if plan else ColumnPlan()
+        keep = p.columns(schema.names)
+        text = [n for n in keep if n in p.dictionary and pa.types.is_string(schema.field(n).type)]
+        pf = pq.ParquetFile(path, read_dictionary=text) if text else meta
+        batches = pf.iter_batches(batch_size=min(rows, 1 << 20), columns=keep)
+        out_schema = pa.schema([pf.schema_arrow.field(n) for n in keep])
+        done = 0
+        for table in _chunks_of(batches, out_schema, rows):
+            yield RawTable(str(path), table, first_line=1 + done, unit="row")
+            done += table.num_rows
+    except (pa.ArrowInvalid, OSError) as err:
+        raise InputError(f"cannot read Parquet: {str(err).splitlines()[0]}", file=str(path))

@@ -1,0 +1,261 @@
+"""The canonical dataset (`talentstats ingest`) and loading at scale: chunked (streamed) reading of large files.
+
+A dataset must give exactly the numbers the exports give, merge exports with the loader's duplicate rule, keep
+every ingest's load report, change nothing when an export is ingested again, and read only the months a date range
+needs. Streaming a file in chunks must give the same table, rejects and line numbers as reading it whole.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import talentstats.read as read_module
+from talentstats.columns import CANONICAL
+from talentstats.dataset import MARKER, ingest, ingest_reports, is_dataset, months_between, read_dataset
+from talentstats.metrics import GROUP_KEYS, campaign_stats
+from talentstats.normalize import read_reach_outs
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+HEADER = "Reach Out ID,Campaign,Sender,State,Created At,Updated At,Response Via,Response Type,Prospect Name\n"
+
+
+def data_files(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every partition file with its bytes and modification time."""
+    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(root.glob("month=*/*.parquet"))}
+
+
+def by_id(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values("reach_out_id").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def sample_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("ds") / "reach_outs"
+    ingest([SAMPLE / "reach_outs.csv"], root, messages=[SAMPLE / "messages.csv"])
+    return root
+
+
+# --------------------------------------------------------------------------------------------- layout
+
+
+def test_ingest_writes_month_partitions_a_marker_and_the_load_report(sample_dataset):
+    assert is_dataset(sample_dataset) and (sample_dataset / MARKER).is_file()
+    months = sorted(p.name for p in sample_dataset.glob("month=*"))
+    assert months and all(len(m) == len("month=2026-11") for m in months)
+    for part in sample_dataset.glob("month=*/*.parquet"):  # each partition holds its month only
+        created = pq.read_table(part).column("created_at").to_pandas()
+        assert set(created.dt.strftime("%Y-%m")) == {part.parent.name.removeprefix("month=")}
+    [report] = ingest_reports(sample_dataset)
+    load = report["load"]
+    assert load["rows_read"] == load["rows_loaded"] + load["rows_rejected"] + load["duplicates_collapsed"]
+    assert load["messages"]["rows_read"] > 0 and report["opens_source"] == "messages export"
+    assert report["added"] == load["rows_loaded"] == report["rows_in_dataset"]
+
+
+def test_the_dataset_holds_exactly_the_loaded_table(sample_dataset):
+    loaded = read_reach_outs(SAMPLE / "reach_outs.csv", messages=SAMPLE / "messages.csv")
+    stored = read_reach_outs(sample_dataset)
+    assert list(stored.table.columns) == list(CANONICAL)
+    assert stored.table.dtypes.equals(loaded.table.dtypes)
+    pd.testing.assert_frame_equal(by_id(stored.table), by_id(loaded.table))
+    assert stored.report.rows_loaded == stored.report.rows_read == len(loaded.table)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Asia/Kolkata"])
+@pytest.mark.parametrize("by", [None, "campaign,week", "sender,month", "day,state", "response_via,response_type"])
+def test_stats_from_the_dataset_equal_stats_from_the_exports(cli, sample_dataset, tz, by):
+    args = ["--start", "2026-09-28", "--end", "2026-11-15", "--tz", tz, "--format", "json"]
+    args += ["--by", by] if by else []
+    code, out, err = cli("stats", SAMPLE / "reach_outs.csv", "--messages", SAMPLE / "messages.csv", *args)
+    assert (code, err) == (0, "")
+    code, out2, err = cli("stats", sample_dataset, *args)
+    assert (code, err) == (0, "")
+    a, b = json.loads(out), json.loads(out2)
+    assert a["rows"] == b["rows"] and a["total"] == b["total"]
+    # the dataset reads only the reach outs of the range (in the months around it): its own load report says so
+    assert b["load"]["rows_read"] == b["load"]["rows_loaded"] == a["total"]["reach_outs"]
+
+
+def test_week_latest_and_the_api_read_a_dataset_like_an_export(cli, sample_dataset):
+    code, out, _ = cli("stats", SAMPLE / "reach_outs.csv", "--messages", SAMPLE / "messages.csv", "--week",
+                       "latest", "--by", "campaign", "--format", "json")
+    code2, out2, _ = cli("stats", sample_dataset, "--week", "latest", "--by", "campaign", "--format", "json")
+    assert code == code2 == 0
+    assert json.loads(out)["rows"] == json.loads(out2)["rows"]
+    table = read_reach_outs(sample_dataset).table
+    for key in GROUP_KEYS:
+        campaign_stats(table, "2026-10-01", "2026-10-31", by=key)
+
+
+def test_only_the_months_of_the_range_are_read(tmp_path, sample_dataset):
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(sample_dataset, root)
+    # a broken partition outside the range is never opened
+    (root / "month=2026-06" / "part-0.parquet").write_bytes(b"not parquet")
+    lo, hi = pd.Timestamp("2026-10-01", tz="UTC"), pd.Timestamp("2026-11-01", tz="UTC")
+    assert months_between(lo.to_pydatetime(), hi.to_pydatetime()) == ["2026-10"]
+    part = read_dataset(root, ["created_at", "campaign"], (lo.to_pydatetime(), hi.to_pydatetime()))
+    assert part.column_names == ["created_at", "campaign"]
+    created = part.column("created_at").to_pandas()
+    assert len(created) and created.min() >= lo and created.max() < hi
+    loaded = read_reach_outs(root, created_range=(lo.to_pydatetime(), hi.to_pydatetime()))
+    assert len(loaded.table) == len(created)
+
+
+# --------------------------------------------------------------------------------------------- merging
+
+
+def test_reingesting_the_same_export_changes_nothing(tmp_path):
+    root = tmp_path / "ds"
+    first = ingest([SAMPLE / "reach_outs.csv"], root)
+    before = data_files(root)
+    again = ingest([SAMPLE / "reach_outs.csv"], root)
+    assert data_files(root) == before  # same bytes, not even rewritten
+    assert (again.added, again.updated, again.stale) == (0, 0, 0)
+    assert again.unchanged == first.added == again.rows_in_dataset
+    assert again.partitions_written == []
+    assert [r["id"] for r in ingest_reports(root)] == [first.id, again.id]  # both ingests are on record
+
+
+def write_export(path: Path, rows: list[str]) -> Path:
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_merging_keeps_the_latest_row_of_every_reach_out(tmp_path):
+    a = write_export(tmp_path / "a.csv", [
+        "r1,Alpha,ann,0,2026-10-01T10:00:00Z,2026-10-02T10:00:00Z,,,Ann",
+        "r2,Alpha,ann,0,2026-10-03T10:00:00Z,2026-10-20T10:00:00Z,Email,Interested,Bo",
+        "r3,Beta,bob,0,2026-10-31T23:00:00Z,2026-11-01T10:00:00Z,,,Cy",
+        "r4,Beta,bob,3,2026-11-05T10:00:00Z,,,,Di",
+    ])
+    b = write_export(tmp_path / "b.csv", [
+        "r1,Alpha,ann,2,2026-10-01T10:00:00Z,2026-10-09T10:00:00Z,Email,Interested,Ann",  # newer: replaces
+        "r2,Alpha,ann,0,2026-10-03T10:00:00Z,2026-10-05T10:00:00Z,,,Bo",  # older: the stored row stays
+        "r3,Beta,bob,1,2026-11-01T01:00:00Z,2026-11-02T10:00:00Z,,,Cy",  # newer, and moved to November
+        "r4,Beta,bob,5,2026-11-05T10:00:00Z,,,,Di",  # no updated_at either side: the later export wins
+        "r5,Gamma,cy,0,2026-11-06T10:00:00Z,2026-11-06T10:00:00Z,,,Ed",  # new
+    ])
+    root = tmp_path / "ds"
+    ingest([a], root)
+    report = ingest([b], root)
+    assert (report.added, report.updated, report.stale, report.unchanged) == (1, 3, 1, 0)
+    assert report.partitions_written == ["2026-10", "2026-11"]
+    stored = by_id(read_reach_outs(root).table)
+    expected = by_id(read_reach_outs([a, b]).table)  # the loader's duplicate rule over both files
+    pd.testing.assert_frame_equal(stored, expected)
+    assert stored.set_index("reach_out_id")["state"].to_dict() == {"r1": 2, "r2": 0, "r3": 1, "r4": 5, "r5": 0}
+    october = pq.read_table(root / "month=2026-10" / "part-0.parquet").column("reach_out_id").to_pylist()
+    assert sorted(october) == ["r1", "r2"]  # r3 left October for November
+    assert len(ingest_reports(root)) == 2
+
+
+def test_ingest_keeps_rejected_rows_and_strict_refuses_them(cli, tmp_path):
+    bad = write_export(tmp_path / "bad.csv", [
+        "r1,Alpha,ann,0,2026-10-01T10:00:00Z,,,,Ann",
+        "r2,Alpha,ann,42,2026-10-01T10:00:00Z,,,,Bo",
+    ])
+    code, out, err = cli("ingest", bad, "--into", tmp_path / "strict", "--strict")
+    assert code == 2 and "unknown state '42'" in err and "bad.csv:3" in err
+    assert not (tmp_path / "strict" / MARKER).exists()
+    code, out, err = cli("ingest", bad, "--into", tmp_path / "ds", "--format", "json")
+    assert (code, err) == (0, "")
+    report = json.loads(out)
+    assert report["load"]["rows_rejected"] == 1 and report["added"] == 1
+    rejects = pd.read_csv(tmp_path / "ds" / report["rejects_file"])
+    assert rejects[["line", "reason"]].to_dict("records") == [{"line": 3, "reason": "unknown state '42'"}]
+
+
+def test_ingest_refuses_a_folder_that_is_not_a_dataset(cli, tmp_path):
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    code, out, err = cli("ingest", SAMPLE / "reach_outs.csv", "--into", tmp_path / "other")
+    assert code == 2 and err.count("\n") == 1 and "not a talentstats dataset" in err
+
+
+def test_ingest_text_summary(cli, tmp_path):
+    code, out, err = cli("ingest", SAMPLE / "reach_outs.csv", "--into", tmp_path / "ds")
+    assert (code, err) == (0, "")
+    assert "duplicates collapsed" in out and "added" in out and "reach outs in the dataset" in out
+
+
+# --------------------------------------------------------------------------------------------- large files
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stream files in chunks of 997 rows (as a file larger than memory would be, in 2M-row chunks)."""
+    monkeypatch.setattr(read_module, "CHUNK_ROWS", 997)
+    monkeypatch.setattr(read_module, "_BLOCK", 1 << 14)
+
+
+def test_a_streamed_csv_loads_like_a_whole_one(monkeypatch, small_chunks):
+    chunks = list(read_module.iter_raw(SAMPLE / "reach_outs.csv"))
+    assert len(chunks) > 5 and [c.first_line for c in chunks[:2]] == [2, 2 + chunks[0].table.num_rows]
+    streamed = read_reach_outs(SAMPLE / "reach_outs.csv", messages=SAMPLE / "messages.csv")
+    monkeypatch.setattr(read_module, "CHUNK_ROWS", 10**9)
+    whole = read_reach_outs(SAMPLE / "reach_outs.csv", messages=SAMPLE / "messages.csv")
+    pd.testing.assert_frame_equal(streamed.table, whole.table)
+    assert streamed.report.as_dict() == whole.report.as_dict()
+
+
+def test_rejects_keep_their_line_numbers_across_chunks(tmp_path, small_chunks):
+    lines = [f"r{i},Alpha,ann,0,2026-10-01T10:00:00Z,,,,P{i}" for i in range(3000)]
+    lines[1500] = "r1500,Alpha,ann,nope,2026-10-01T10:00:00Z,,,,P"
+    lines[2999] = "r2999,Alpha,ann,0,someday,,,,P"
+    path = write_export(tmp_path / "big.csv", lines)
+    loaded = read_reach_outs(path)
+    rej = loaded.report.rejects
+    assert rej[["line", "column", "reason"]].to_dict("records") == [
+        {"line": 1502, "column": "State", "reason": "unknown state 'nope'"},
+        {"line": 3001, "column": "Created At", "reason": "unparseable date 'someday'"},
+    ]
+    assert loaded.report.rows_loaded == 2998
+
+
+def test_duplicates_are_collapsed_across_chunks(tmp_path, small_chunks):
+    lines = [f"r{i},Alpha,ann,0,2026-10-01T10:00:00Z,2026-10-02T10:00:00Z,,,P" for i in range(2500)]
+    lines.append("r7,Alpha,ann,2,2026-10-01T10:00:00Z,2026-10-09T10:00:00Z,Email,,P")  # newer, chunks later
+    loaded = read_reach_outs(write_export(tmp_path / "dups.csv", lines))
+    assert loaded.report.duplicates_collapsed == 1 and len(loaded.table) == 2500
+    assert loaded.table.set_index("reach_out_id").loc["r7", "state"] == 2
+
+
+def test_a_parquet_export_is_read_in_row_chunks(tmp_path, small_chunks):
+    csv = read_module.read_raw(SAMPLE / "reach_outs.csv").table
+    path = tmp_path / "export.parquet"
+    pq.write_table(csv, path, row_group_size=1000)
+    assert len(list(read_module.iter_raw(path))) > 5
+    a = read_reach_outs(path)
+    b = read_reach_outs(SAMPLE / "reach_outs.csv")
+    pd.testing.assert_frame_equal(a.table, b.table)
+
+
+def test_statistics_only_loads_skip_the_personal_columns():
+    loaded = read_reach_outs(SAMPLE / "reach_outs.csv", metrics_only=True)
+    assert list(loaded.table.columns) == list(CANONICAL)
+    assert loaded.table["prospect_name"].isna().all() and loaded.table["prospect_email"].isna().all()
+    full = read_reach_outs(SAMPLE / "reach_outs.csv")
+    pd.testing.assert_frame_equal(loaded.table.drop(columns=["prospect_name", "prospect_email"]),
+                                  full.table.drop(columns=["prospect_name", "prospect_email"]))
+
+
+def test_a_dataset_url_needs_fsspec_or_reads_through_it(sample_dataset):
+    fsspec = pytest.importorskip("fsspec", reason="fsspec not installed (it comes with the dask extra)")
+    memory = fsspec.filesystem("memory")
+    for path in sample_dataset.rglob("*"):
+        if path.is_file():
+            memory.pipe(f"/ds/{path.relative_to(sample_dataset).as_posix()}", path.read_bytes())
+    assert is_dataset("memory://ds")
+    table = read_dataset("memory://ds", ["reach_out_id", "state"])
+    assert table.num_rows == read_reach_outs(sample_dataset).report.rows_loaded
+    assert pa.types.is_int8(table.schema.field("state").type)

@@ -1,0 +1,221 @@
+"""The same statistics on every engine: pandas, Polars, DuckDB, Dask (a LocalCluster of 2 workers) and Spark
+(``local[2]``), from the same canonical dataset and the same exports. Every engine must give exactly pandas' numbers.
+
+Engines whose package is missing are skipped with the extra that brings them; one Dask cluster and one Spark
+session serve the whole module.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from talentstats.dataset import ingest
+from talentstats.engines import ENGINES, Session, check_engine, collect, quiet
+from talentstats.errors import UsageError
+from talentstats.metrics import campaign_stats, stats_dicts, stats_with_total
+from talentstats.normalize import load_arrow, read_reach_outs
+from talentstats.periods import parse_date, range_instants
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+MODULES = {"pandas": "pandas", "polars": "polars", "duckdb": "duckdb", "dask": "distributed", "spark": "pyspark"}
+
+#: (report time zone, group keys, first date, last date): DST changes, month ends, an empty range
+CASES: list[tuple[str, str | None, str, str]] = [
+    ("UTC", "campaign,week", "2026-08-01", "2026-11-22"),
+    ("UTC", None, "2026-06-01", "2026-11-22"),
+    ("America/New_York", "day", "2026-10-25", "2026-11-08"),  # New York's fall-back day
+    ("Asia/Kolkata", "sender,month", "2026-06-15", "2026-10-14"),
+    ("Europe/Berlin", "state,response_via,response_type", "2026-10-20", "2026-11-03"),
+    ("Pacific/Auckland", "week,campaign", "2026-09-20", "2026-10-11"),  # Auckland springs forward
+    ("UTC", "campaign", "2030-01-01", "2030-01-31"),  # no reach out in range
+]
+IDS = [f"{tz}-{by}-{start}" for tz, by, start, _ in CASES]
+
+
+def available(engine: str) -> None:
+    if importlib.util.find_spec(MODULES[engine]) is None:
+        pytest.skip(f"{engine} is not installed (pip install 'talentstats[{engine}]')")
+    if engine == "spark" and not _java():
+        pytest.skip("spark needs Java (17+) on PATH or JAVA_HOME")
+
+
+def _java() -> bool:
+    import shutil
+
+    return bool(shutil.which("java") or os.environ.get("JAVA_HOME"))
+
+
+# --------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("engines") / "ds"
+    ingest([SAMPLE / "reach_outs.csv"], root, messages=[SAMPLE / "messages.csv"])
+    return root
+
+
+@pytest.fixture(scope="module")
+def dask_client() -> Any:
+    if importlib.util.find_spec("distributed") is None:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None, processes=True)
+        client = Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def spark_session() -> Any:
+    if importlib.util.find_spec("pyspark") is None or not _java():
+        yield None
+        return
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("talentstats-tests")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def session(request: pytest.FixtureRequest, dask_client: Any, spark_session: Any) -> Any:
+    """``session(engine, tz)``: a Session on the module's cluster / session."""
+
+    def make(engine: str, tz: str) -> Session:
+        available(engine)
+        return Session(engine, tz, spark=spark_session if engine == "spark" else None,
+                       dask_client=dask_client if engine == "dask" else None)
+
+    return make
+
+
+def expected(table: pd.DataFrame, tz: str, by: str | None, start: str, end: str) -> tuple[Any, Any]:
+    rows = stats_dicts(campaign_stats(table, start, end, tz, by)) if by else None
+    return rows, stats_dicts(campaign_stats(table, start, end, tz))
+
+
+@pytest.fixture(scope="module")
+def pandas_table(dataset: Path) -> pd.DataFrame:
+    return read_reach_outs(dataset).table
+
+
+# --------------------------------------------------------------------------------------------- the cases
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("tz", "by", "start", "end"), CASES, ids=IDS)
+def test_campaign_stats_run_unchanged_on_every_engine(session, dataset, pandas_table, engine, tz, by, start, end):
+    """The narwhals metric code itself (stat_counts and finish) on the engine's own frame."""
+    want = expected(pandas_table, tz, by, start, end)
+    with quiet(), session(engine, tz) as s:
+        frame = s.from_dataset(dataset)
+        rows = stats_dicts(collect(campaign_stats(frame, start, end, tz, by))) if by else None
+        total = stats_dicts(collect(campaign_stats(frame, start, end, tz)))
+    assert (rows, total) == want
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("tz", "by", "start", "end"), CASES, ids=IDS)
+def test_the_dataset_read_by_each_engine_gives_pandas_numbers(session, dataset, pandas_table, engine, tz, by,
+                                                              start, end):
+    """What ``stats --engine`` does: the engine reads only the range's partitions, computes the counts, and
+    the collected counts are finished into statistics."""
+    want = expected(pandas_table, tz, by, start, end)
+    span = range_instants(parse_date(start), parse_date(end), tz)
+    with quiet(), session(engine, tz) as s:
+        frame, _ = s.load([dataset], created_range=span)
+        rows, total = s.stats(frame, start, end, by)
+    assert ((stats_dicts(rows) if by else None), stats_dicts(total)) == want
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_exports_loaded_then_handed_to_each_engine(session, engine):
+    """Export files (and a messages export) go through the loader, then to the engine."""
+    loaded = load_arrow([SAMPLE / "reach_outs.csv"], messages=[SAMPLE / "messages.csv"])
+    table = read_reach_outs(SAMPLE / "reach_outs.csv", messages=SAMPLE / "messages.csv").table
+    for tz, by, start, end in CASES[:3]:
+        with quiet(), session(engine, tz) as s:
+            rows, total = s.stats(s.from_arrow(loaded.table), start, end, by)
+        assert ((stats_dicts(rows) if by else None), stats_dicts(total)) == expected(table, tz, by, start, end)
+
+
+def test_unknown_opens_stay_unknown_on_every_engine(session, tmp_path):
+    """Without any open information Opens is null on every engine, also for an empty range."""
+    root = tmp_path / "no-opens"
+    ingest([SAMPLE / "reach_outs.csv"], root)
+    table = read_reach_outs(root).table
+    for engine in ENGINES:
+        if importlib.util.find_spec(MODULES[engine]) is None or (engine == "spark" and not _java()):
+            continue
+        for start, end in (("2026-10-01", "2026-10-31"), ("2030-01-01", "2030-01-02")):
+            with quiet(), session(engine, "UTC") as s:
+                rows, total = s.stats(s.from_dataset(root), start, end, "campaign")
+            assert stats_dicts(total) == expected(table, "UTC", None, start, end)[1]
+            assert stats_dicts(total)[0]["opens"] is None
+
+
+def test_stats_with_total_equals_two_campaign_stats(pandas_table):
+    for tz, by, start, end in CASES:
+        rows, total = stats_with_total(pandas_table, start, end, tz, by)
+        pd.testing.assert_frame_equal(total, campaign_stats(pandas_table, start, end, tz))
+        if by:
+            pd.testing.assert_frame_equal(rows, campaign_stats(pandas_table, start, end, tz, by))
+    known = pandas_table.assign(opened=False)  # open tracking present: an empty range has 0 opens, not unknown
+    _, total = stats_with_total(known, "2030-01-01", "2030-01-02", "UTC", "campaign")
+    assert stats_dicts(total)[0]["opens"] == 0
+
+
+# --------------------------------------------------------------------------------------------- the CLI
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_cli_engine_output_is_pandas_output(cli, dataset, dask_client, spark_session, engine):
+    available(engine)
+    args = ["stats", dataset, "--start", "2026-09-01", "--end", "2026-11-22", "--tz", "Europe/Lisbon",
+            "--by", "campaign,week", "--format", "json"]
+    code, want, err = cli(*args)
+    assert (code, err) == (0, "")
+    extra = ["--dask-scheduler", dask_client.scheduler.address] if engine == "dask" else []
+    code, got, err = cli(*args, "--engine", engine, *extra)
+    assert code == 0, err
+    assert json.loads(got) == json.loads(want)
+
+
+def test_cli_engine_on_export_files_and_week_latest(cli):
+    available("duckdb")
+    args = ["stats", SAMPLE / "reach_outs.csv", "--messages", SAMPLE / "messages.csv", "--week", "latest",
+            "--by", "sender", "--format", "json"]
+    code, want, _ = cli(*args)
+    code2, got, err = cli(*args, "--engine", "duckdb")
+    assert code == code2 == 0, err
+    assert json.loads(got) == json.loads(want)
+
+
+def test_engine_options_are_checked(cli):
+    assert check_engine("DuckDB") == "duckdb"
+    with pytest.raises(UsageError):
+        check_engine("excel")
+    code, out, err = cli("stats", SAMPLE / "reach_outs.csv", "--start", "2026-11-01", "--end", "2026-11-07",
+                         "--engine", "excel")
+    assert code == 2 and "--engine 'excel': choose pandas, polars, duckdb, dask, spark" in err
+    code, out, err = cli("stats", SAMPLE / "reach_outs.csv", "--start", "2026-11-01", "--end", "2026-11-07",
+                         "--spark-master", "local[1]")
+    assert code == 2 and "--spark-master" in err
