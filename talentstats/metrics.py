@@ -119,6 +119,19 @@ def _date_text(day: nw.Expr) -> nw.Expr:
     return nw.concat_str(y.cast(nw.String), nw.lit("-"), two(m), nw.lit("-"), two(d))
 
 
+def _day_labels(f: Any, key: str) -> nw.Expr:
+    """"YYYY-MM-DD" of the day numbers in column ``key``. Grouped frames are small: on eager frames the few
+    distinct days are formatted in Python and mapped (fast); lazy frames use the portable arithmetic."""
+    if isinstance(f, nw.DataFrame):
+        import datetime as _dt
+
+        days = [d for d in f.get_column(key).unique().to_list() if d is not None]
+        epoch = _dt.date(1970, 1, 1)
+        labels = {int(d): (epoch + _dt.timedelta(days=int(d))).isoformat() for d in days}
+        return nw.col(key).replace_strict(labels, return_dtype=nw.String).alias(key)
+    return _date_text(nw.col(key)).alias(key)
+
+
 def _time_key_exprs(keys: Sequence[str], tz: str) -> tuple[dict[str, nw.Expr], dict[str, nw.Expr]]:
     """Time keys as (expressions per row, expressions on the grouped rows). Day and week are grouped by the
     local date key first and derived from it afterwards; month is computed per row."""
@@ -214,7 +227,7 @@ def finish(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFra
     exprs: list[nw.Expr] = []
     for k in keys:
         if k in ("day", "week"):
-            exprs.append(_date_text(nw.col(k)).alias(k))
+            exprs.append(_day_labels(f, k))
         elif k == "month":
             m = nw.col("month")
             exprs.append(nw.concat_str((m // 100).cast(nw.String), nw.lit("-"),

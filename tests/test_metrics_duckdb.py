@@ -323,9 +323,9 @@ def test_duckdb_relation_input_equals_sql(tables, tz):
     assert not problems, "\n".join(problems[:30])
 
 
-@pytest.mark.xfail(reason="time keys on a DuckDB relation: narwhals cannot convert time zones on DuckDB and "
-                          "finish() casts an integer day number to a timestamp, which DuckDB refuses",
-                   raises=(NotImplementedError, duckdb.Error), strict=False)
+@pytest.mark.skip(reason="time keys on a lazy DuckDB relation are not supported yet: the date-text expression "
+                         "of finish() grows into an exponentially large SQL CASE on DuckDB (it exhausted 22 GB); "
+                         "DuckDB time keys go through talentstats.engines instead")
 @pytest.mark.parametrize(("tz", "by"), [("UTC", "day"), ("UTC", "week"), ("America/New_York", "month")])
 def test_duckdb_relation_input_time_keys(tables, tz, by):
     _, con = tables[VARIANTS[1]]
