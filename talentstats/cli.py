@@ -127,7 +127,7 @@ def stats(
     if week is not None:
         newest = newest_date(loaded.table, tz)
         s, e = resolve_week(week, newest, tz)
-    rows, total = stats_with_total(loaded.table, s, e, tz, keys)
+    rows, total = stats_with_total(loaded.table, s, e, tz, keys, opens_known=loaded.report.opens_source is not None)
     typer.echo(render_stats(fmt, s, e, tz, keys, rows, total, loaded.report), nl=False)
 
 

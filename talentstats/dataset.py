@@ -145,6 +145,13 @@ def read_dataset(root: str | Path, columns: Sequence[str] | None = None,
     return dataset.to_table(columns=wanted, filter=condition)
 
 
+def has_open_info(root: str | Path) -> bool:
+    """Whether any stored reach out has a known ``opened`` (stops at the first one)."""
+    import pyarrow.dataset as ds
+
+    return _dataset(root).head(1, columns=["opened"], filter=ds.field("opened").is_valid()).num_rows > 0
+
+
 def load_dataset(root: str | Path, columns: Sequence[str] | None = None,
                  created_range: tuple[dt.datetime, dt.datetime] | None = None) -> tuple[pa.Table, dict[str, Any]]:
     """(canonical Arrow table, what was read) for the loader: every column of the canonical table is present

@@ -70,6 +70,7 @@ class Session:
         self.tz = tz
         zone(tz)
         self._own: list[Any] = []
+        self.has_info: Any = None  # set by load(): whether the data loaded has open information
         self.duck = self.spark = self.client = None
         if self.engine == "polars":
             _require("polars", "polars")
@@ -86,8 +87,10 @@ class Session:
                 self.client = distributed.Client(dask_scheduler)
                 self._own.append(self.client)
         elif self.engine == "spark":
-            self.spark = spark or self._spark_session(spark_master)
-            self.spark.conf.set("spark.sql.session.timeZone", tz)  # as for DuckDB: the session's zone
+            # a session of our own on the cluster's context: its SQL settings (the time zone, as for DuckDB) are
+            # its own, and narwhals, which caches a session's time zone, sees a new session
+            self.spark = (spark or self._spark_session(spark_master)).newSession()
+            self.spark.conf.set("spark.sql.session.timeZone", tz)
             self.spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
 
     def _spark_session(self, master: str | None) -> Any:
@@ -208,32 +211,39 @@ class Session:
              columns: Sequence[str] | None = METRIC_COLUMNS) -> tuple[Any, Any]:
         """(engine frame, LoadReport): a single dataset folder is read by the engine itself; anything else
         (export files, several sources) goes through the loader first."""
-        from .dataset import is_dataset
+        from .dataset import has_open_info, is_dataset
         from .normalize import LoadReport, load_arrow
 
+        self.has_info = None
         if len(paths) == 1 and is_dataset(paths[0]) and not messages:
             frame = self.from_dataset(paths[0], columns, created_range)
             report = LoadReport(files=[str(paths[0])], opens_source="dataset")
+            root = paths[0]
+            self.has_info = lambda: has_open_info(root)
             report.rows_read = report.rows_loaded = -1  # counted by stats() (one pass less)
             return frame, report
         loaded = load_arrow(list(paths), messages=list(messages) if messages else None, mapping=mapping,
                             source_tz=source_tz, sheet=sheet, dayfirst=dayfirst, metrics_only=True,
                             created_range=created_range)
+        known = loaded.report.opens_source is not None
+        self.has_info = lambda: known
         return self.from_arrow(loaded.table), loaded.report
 
     # ------------------------------------------------------------------------------------------ statistics
 
-    def stats(self, frame: Any, start: dt.date | str, end: dt.date | str,
-              by: Sequence[str] | str | None = None) -> tuple[Any, Any]:
+    def stats(self, frame: Any, start: dt.date | str, end: dt.date | str, by: Sequence[str] | str | None = None,
+              has_info: Any = None) -> tuple[Any, Any]:
         """(statistics by ``by`` or None, the total) as pandas frames: the additive counts are computed by the
-        engine (:func:`~talentstats.metrics.stat_counts`), collected (a few rows) and finished here."""
+        engine (:func:`~talentstats.metrics.stat_counts`, grouped), collected (a few rows) and finished here.
+
+        ``has_info()`` tells whether the data has open information, when ``frame`` is only part of it (asked
+        only if no reach out is in range); by default the frame is asked.
+        """
         from .metrics import check_keys, finish, has_open_info, stat_counts, total_of
 
         keys = check_keys(by)
-        counts = collect(stat_counts(frame, start, end, self.tz, keys))
-        if not keys:
-            return None, finish(counts)
-        return finish(counts, keys), total_of(counts, lambda: has_open_info(frame))
+        counts = collect(stat_counts(frame, start, end, self.tz, keys or ["state"]))
+        return (finish(counts, keys) if keys else None), total_of(counts, has_info or (lambda: has_open_info(frame)))
 
     def count(self, frame: Any) -> int:
         """Number of rows of an engine frame."""
@@ -310,7 +320,7 @@ def engine_stats(engine: str, files: Sequence[str | Path], tz: str, keys: list[s
         if strict:
             raise_if_rejected(report)
         s, e = dates if dates is not None else resolve_week(week, session.newest_date(frame), tz)
-        rows, total = session.stats(frame, s, e, keys)
+        rows, total = session.stats(frame, s, e, keys, session.has_info)
         if report.rows_read < 0:  # a dataset read by the engine itself: its rows are those of the range
             n = int(total["reach_outs"].iloc[0]) if span is not None else session.count(frame)
             report.rows_read = report.rows_loaded = n

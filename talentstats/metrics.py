@@ -100,36 +100,48 @@ def _day_number(date_key: nw.Expr) -> nw.Expr:
     return (y - 1969) * 365 + leap_days + date_key % 1000 - 1
 
 
-def _date_text(day: nw.Expr) -> nw.Expr:
-    """"YYYY-MM-DD" of a day number (days since 1970-01-01), by integer arithmetic (H. Hinnant's
-    civil_from_days): portable, where casting an integer to a timestamp is not (DuckDB refuses it)."""
-    z = day + 719468  # days since 0000-03-01
-    era = z // 146097
-    doe = z - era * 146097  # day of the 400-year era
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (yoe * 365 + yoe // 4 - yoe // 100)  # day of the year starting in March
-    mp = (doy * 5 + 2) // 153
-    d = doy - (mp * 153 + 2) // 5 + 1
-    m = (mp + 2) % 12 + 1
-    y = yoe + era * 400 + (12 - m) // 10  # January and February belong to the next year
+def _date_text(key: str) -> tuple[list[dict[str, nw.Expr]], nw.Expr]:
+    """"YYYY-MM-DD" of the day numbers (days since 1970-01-01) in column ``key``, by integer arithmetic
+    (H. Hinnant's civil_from_days): portable, where casting an integer to a timestamp is not (DuckDB refuses
+    it). Returns (rounds of ``with_columns`` adding helper columns, the final text expression): in steps, because
+    SQL engines expand a shared sub-expression at every use, which nested in one expression grows exponentially.
+    """
+    p = f"_{key}_"
+
+    def c(name: str) -> nw.Expr:
+        return nw.col(p + name)
+
+    day = nw.col(key)
+    doy = c("doe") - (c("yoe") * 365 + c("yoe") // 4 - c("yoe") // 100)  # day of the year starting in March
+    m = (c("mp") + 2) % 12 + 1
+    rounds = [
+        {p + "era": (day + 719468) // 146097},  # 400-year eras since 0000-03-01
+        {p + "doe": day + 719468 - c("era") * 146097},  # day of the era
+        {p + "yoe": (c("doe") - c("doe") // 1460 + c("doe") // 36524 - c("doe") // 146096) // 365},
+        {p + "doy": doy, p + "mp": (doy * 5 + 2) // 153},
+        {p + "d": c("doy") - (c("mp") * 153 + 2) // 5 + 1, p + "m": m,
+         p + "y": c("yoe") + c("era") * 400 + (12 - m) // 10},  # January and February end the March year
+    ]
 
     def two(e: nw.Expr) -> nw.Expr:
         return e.cast(nw.String).str.zfill(2)
 
-    return nw.concat_str(y.cast(nw.String), nw.lit("-"), two(m), nw.lit("-"), two(d))
+    return rounds, nw.concat_str(c("y").cast(nw.String), nw.lit("-"), two(c("m")), nw.lit("-"), two(c("d")))
 
 
-def _day_labels(f: Any, key: str) -> nw.Expr:
-    """"YYYY-MM-DD" of the day numbers in column ``key``. Grouped frames are small: on eager frames the few
-    distinct days are formatted in Python and mapped (fast); lazy frames use the portable arithmetic."""
+def _day_labels(f: Any, key: str) -> tuple[list[dict[str, nw.Expr]], nw.Expr]:
+    """"YYYY-MM-DD" of the day numbers in column ``key``, as (rounds of helper columns, expression). Grouped
+    frames are small: on eager frames the few distinct days are formatted in Python and mapped (fast); lazy
+    frames use the portable arithmetic (:func:`_date_text`)."""
     if isinstance(f, nw.DataFrame):
         import datetime as _dt
 
         days = [d for d in f.get_column(key).unique().to_list() if d is not None]
         epoch = _dt.date(1970, 1, 1)
         labels = {int(d): (epoch + _dt.timedelta(days=int(d))).isoformat() for d in days}
-        return nw.col(key).replace_strict(labels, return_dtype=nw.String).alias(key)
-    return _date_text(nw.col(key)).alias(key)
+        return [], nw.col(key).replace_strict(labels, return_dtype=nw.String).alias(key)
+    rounds, text = _date_text(key)
+    return rounds, text.alias(key)
 
 
 def _time_key_exprs(keys: Sequence[str], tz: str) -> tuple[dict[str, nw.Expr], dict[str, nw.Expr]]:
@@ -225,9 +237,12 @@ def finish(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFra
         return nw.when(nw.col(den) > 0).then(as_float[num] / as_float[den])
 
     exprs: list[nw.Expr] = []
+    rounds: list[dict[str, nw.Expr]] = []
     for k in keys:
         if k in ("day", "week"):
-            exprs.append(_day_labels(f, k))
+            steps, label = _day_labels(f, k)
+            rounds = [a | b for a, b in zip(rounds, steps, strict=True)] if rounds and steps else rounds or steps
+            exprs.append(label)
         elif k == "month":
             m = nw.col("month")
             exprs.append(nw.concat_str((m // 100).cast(nw.String), nw.lit("-"),
@@ -244,6 +259,8 @@ def finish(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFra
         rate("interested", "reach_outs").alias("interested_rate"),
         rate("interested", "responses").alias("interested_of_responses"),
     ]
+    for columns in rounds:  # helper columns of the portable date labels (lazy frames only)
+        f = f.with_columns(**columns)
     f = f.select(*exprs)
     if keys:
         f = f.sort(*keys)  # formatted dates sort as dates
@@ -289,16 +306,24 @@ def campaign_stats(frame: IntoFrameT, start: dt.date | str, end: dt.date | str, 
 
 
 def stats_with_total(frame: IntoFrameT, start: dt.date | str, end: dt.date | str, tz: str = "UTC",
-                     by: Sequence[str] | str | None = None) -> tuple[IntoFrameT | None, IntoFrameT]:
+                     by: Sequence[str] | str | None = None, opens_known: bool | None = None,
+                     ) -> tuple[IntoFrameT | None, IntoFrameT]:
     """``(campaign_stats by by, the total)`` from one pass over the table: the total is the sum of the groups.
 
-    Same numbers as two calls of :func:`campaign_stats`; the rows are None without ``by``.
+    Same numbers as two calls of :func:`campaign_stats`; the rows are None without ``by``. ``opens_known``
+    says whether the data has open information when ``frame`` holds only part of it (e.g. one date range of
+    a dataset); by default the frame is asked.
     """
     keys = check_keys(by)
-    if not keys:
+    if not keys and opens_known is None:
         return None, campaign_stats(frame, start, end, tz)
     counts = stat_counts(frame, start, end, tz, keys)
-    return finish(counts, keys), total_of(counts, lambda: has_open_info(frame))
+    if not keys:  # the total alone: unknown opens counted as in the grouped case
+        counts = nw.from_native(counts).with_columns(
+            opens_unknown=nw.col("opens_unknown") - nw.when(nw.col("reach_outs") == 0).then(
+                nw.col("opens_unknown")).otherwise(0)).to_native()
+    has_info = (lambda: opens_known) if opens_known is not None else (lambda: has_open_info(frame))
+    return (finish(counts, keys) if keys else None), total_of(counts, has_info)
 
 
 def total_of(counts: Any, has_info: Any) -> Any:

@@ -914,6 +914,11 @@ def load_arrow(paths: str | Path | Sequence[str | Path], messages: str | Path | 
         report.files.append(str(root))
         report.rows_read += n
         offset += n
+        if stored.column("opened").null_count == n and created_range is not None:
+            from .dataset import has_open_info
+
+            # the rows of the range say nothing about opens: the dataset's other rows may (then Opens is 0)
+            report.opens_source = "dataset" if has_open_info(root) else report.opens_source
     for path in files:
         chunks = iter_raw(path, sheet, plan=_plan(path, message_files, mapping, metrics_only))
         try:

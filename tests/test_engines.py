@@ -24,6 +24,10 @@ from talentstats.metrics import campaign_stats, stats_dicts, stats_with_total
 from talentstats.normalize import load_arrow, read_reach_outs
 from talentstats.periods import parse_date, range_instants
 
+#: one Dask cluster and one Spark session for the whole module: with ``pytest -n 2 --dist loadgroup`` all these
+#: tests go to one worker (without it each worker that gets some starts its own)
+pytestmark = pytest.mark.xdist_group("engines")
+
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 MODULES = {"pandas": "pandas", "polars": "polars", "duckdb": "duckdb", "dask": "distributed", "spark": "pyspark"}
 
@@ -142,7 +146,7 @@ def test_the_dataset_read_by_each_engine_gives_pandas_numbers(session, dataset, 
     span = range_instants(parse_date(start), parse_date(end), tz)
     with quiet(), session(engine, tz) as s:
         frame, _ = s.load([dataset], created_range=span)
-        rows, total = s.stats(frame, start, end, by)
+        rows, total = s.stats(frame, start, end, by, s.has_info)
     assert ((stats_dicts(rows) if by else None), stats_dicts(total)) == want
 
 
