@@ -304,9 +304,11 @@ def test_empty_table_equals_sql():
         assert not compare(got, want, len(by), f"empty by={by}")
 
 
-#: what a DuckDB relation as *input* supports today: column keys in any zone, month in UTC
+#: what a DuckDB relation as *input* supports today: column keys in any zone, time keys in UTC only
 DUCKDB_NATIVE_BYS: tuple[tuple[str, ...], ...] = ((), ("campaign",), ("sender",), ("state",), ("response_via",),
                                                   ("response_type",), ("state", "response_via", "response_type"))
+DUCKDB_UTC_TIME_BYS: tuple[tuple[str, ...], ...] = (("day",), ("week",), ("month",), ("campaign", "week"),
+                                                    ("month", "week", "day"))
 
 
 @pytest.mark.parametrize("tz", TZS)
@@ -316,19 +318,20 @@ def test_duckdb_relation_input_equals_sql(tables, tz):
     rel = con.table("reach_outs")
     problems: list[str] = []
     for start, end, _ in RANGES["spring"][:2]:
-        for by in DUCKDB_NATIVE_BYS + ((("month",), ("sender", "month")) if tz == "UTC" else ()):
+        for by in DUCKDB_NATIVE_BYS + (DUCKDB_UTC_TIME_BYS if tz == "UTC" else ()):
             got = campaign_stats(rel, start, end, tz, by=list(by))
             rows = [tuple(_plain(v) for v in r) for r in got.fetchall()]
             problems += compare(rows, sql_stats(con, start, end, tz, by), len(by), f"duckdb [{start}..{end} {by}]")
     assert not problems, "\n".join(problems[:30])
 
 
-@pytest.mark.skip(reason="time keys on a lazy DuckDB relation are not supported yet: the date-text expression "
-                         "of finish() grows into an exponentially large SQL CASE on DuckDB (it exhausted 22 GB); "
-                         "DuckDB time keys go through talentstats.engines instead")
-@pytest.mark.parametrize(("tz", "by"), [("UTC", "day"), ("UTC", "week"), ("America/New_York", "month")])
-def test_duckdb_relation_input_time_keys(tables, tz, by):
+@pytest.mark.xfail(reason="time keys in a zone other than UTC on a lazy DuckDB relation: narwhals cannot convert "
+                          "time zones on DuckDB (the zone is a connection setting); talentstats.engines handles it",
+                   raises=NotImplementedError, strict=False)
+@pytest.mark.parametrize("by", ["day", "week", "month"])
+def test_duckdb_relation_input_time_keys_in_another_zone(tables, by):
     _, con = tables[VARIANTS[1]]
+    tz = "America/New_York"
     got = campaign_stats(con.table("reach_outs"), "2026-03-02", "2026-03-15", tz, by=by)
     rows = [tuple(_plain(v) for v in r) for r in got.fetchall()]
     assert not compare(rows, sql_stats(con, "2026-03-02", "2026-03-15", tz, (by,)), 1, by)
