@@ -48,9 +48,20 @@ def _schema() -> pa.Schema:
 # --------------------------------------------------------------------------------------------- locating
 
 
+def location(path: str | Path) -> str:
+    """A dataset location as text: a local path, or a URL (``s3://b/ds`` - also when it went through
+    ``pathlib.Path``, which makes it ``s3:/b/ds``)."""
+    import re
+
+    text = str(path)
+    if "://" not in text and re.match(r"^[A-Za-z][\w+.-]+:/(?!/)", text) and not Path(text).exists():
+        text = text.replace(":/", "://", 1)
+    return text
+
+
 def _fs(path: str | Path) -> tuple[Any, str]:
     """(pyarrow filesystem, path inside it) for a local path or an fsspec URL (s3://, gs://, memory://, ...)."""
-    text = str(path)
+    text = location(path)
     if "://" not in text or text.startswith("file://"):
         from pyarrow import fs
 
@@ -67,7 +78,7 @@ def _fs(path: str | Path) -> tuple[Any, str]:
 
 def is_dataset(path: str | Path) -> bool:
     """Whether ``path`` is a dataset folder (holds the marker file); URLs are asked through fsspec."""
-    text = str(path)
+    text = location(path)
     if "://" not in text:
         return (Path(text) / MARKER).is_file()
     try:
@@ -130,7 +141,8 @@ def read_dataset(root: str | Path, columns: Sequence[str] | None = None,
     partitions. ``dictionary``: campaign, sender, response via and type dictionary-encoded."""
     import pyarrow.dataset as ds
 
-    if "://" not in str(root):
+    root = location(root)
+    if "://" not in root:
         if not is_dataset(root):
             raise InputError("not a talentstats dataset (no marker file; create one with talentstats ingest)",
                              file=str(root))

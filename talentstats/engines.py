@@ -211,14 +211,14 @@ class Session:
              columns: Sequence[str] | None = METRIC_COLUMNS) -> tuple[Any, Any]:
         """(engine frame, LoadReport): a single dataset folder is read by the engine itself; anything else
         (export files, several sources) goes through the loader first."""
-        from .dataset import has_open_info, is_dataset
+        from .dataset import has_open_info, is_dataset, location
         from .normalize import LoadReport, load_arrow
 
         self.has_info = None
         if len(paths) == 1 and is_dataset(paths[0]) and not messages:
-            frame = self.from_dataset(paths[0], columns, created_range)
-            report = LoadReport(files=[str(paths[0])], opens_source="dataset")
-            root = paths[0]
+            root = location(paths[0])
+            frame = self.from_dataset(root, columns, created_range)
+            report = LoadReport(files=[root], opens_source="dataset")
             self.has_info = lambda: has_open_info(root)
             report.rows_read = report.rows_loaded = -1  # counted by stats() (one pass less)
             return frame, report

@@ -1,8 +1,11 @@
 """Raw tables -> the canonical Reach Out table, with a LoadReport accounting for every input row.
 
 Every row read is loaded, rejected with a reason (file, line, column), or counted as a duplicate.
-Value parsing works on distinct values (states, response types, flags) or vectorised pandas/pyarrow
-calls (timestamps): no Python loop over rows.
+Value parsing works on distinct values (states, response types, flags) or vectorised pyarrow compute
+calls (ids, names, ISO timestamps; pandas only for dates Arrow cannot read): no Python loop over rows.
+Everything stays in Arrow - few-valued text dictionary-encoded, reasons built only for rejected rows,
+duplicates found by one hash pass over the ids - until one conversion to pandas at the end. Large files
+arrive in chunks (:func:`talentstats.read.iter_raw`), so a file larger than memory is never held whole.
 """
 
 from __future__ import annotations
@@ -888,15 +891,15 @@ def load_arrow(paths: str | Path | Sequence[str | Path], messages: str | Path | 
     """:func:`read_reach_outs` without the conversion to pandas: ``Loaded(arrow_table, report)``."""
     from itertools import chain
 
-    from .dataset import is_dataset, load_dataset
+    from .dataset import is_dataset, load_dataset, location
     from .read import expand_paths, iter_raw
 
     zone(source_tz)
     mapping = check_mapping(mapping)
     if isinstance(paths, str | Path):
         paths = [paths]
-    datasets = [p for p in paths if is_dataset(p)]
-    exports = [p for p in paths if p not in datasets]
+    datasets = [location(p) for p in paths if is_dataset(p)]
+    exports = [p for p in paths if not is_dataset(p)]
     files = expand_paths(exports) if exports or not datasets else []
     message_files = expand_paths([messages] if isinstance(messages, str | Path) else messages) \
         if messages else []

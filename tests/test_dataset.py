@@ -249,7 +249,7 @@ def test_statistics_only_loads_skip_the_personal_columns():
                                   full.table.drop(columns=["prospect_name", "prospect_email"]))
 
 
-def test_a_dataset_url_needs_fsspec_or_reads_through_it(sample_dataset):
+def test_a_dataset_url_is_read_through_fsspec(cli, sample_dataset):
     fsspec = pytest.importorskip("fsspec", reason="fsspec not installed (it comes with the dask extra)")
     memory = fsspec.filesystem("memory")
     for path in sample_dataset.rglob("*"):
@@ -259,3 +259,8 @@ def test_a_dataset_url_needs_fsspec_or_reads_through_it(sample_dataset):
     table = read_dataset("memory://ds", ["reach_out_id", "state"])
     assert table.num_rows == read_reach_outs(sample_dataset).report.rows_loaded
     assert pa.types.is_int8(table.schema.field("state").type)
+    args = ["--start", "2026-10-01", "--end", "2026-10-31", "--by", "campaign", "--format", "json"]
+    code, out, err = cli("stats", "memory://ds", *args)  # (a URL survives the CLI's Path arguments)
+    assert (code, err) == (0, "")
+    code, want, _ = cli("stats", sample_dataset, *args)
+    assert json.loads(out) == json.loads(want)
