@@ -5,7 +5,8 @@ git-ignored) as CSV and as Parquet, ingests it into a canonical dataset, and mea
 process (wall time, CPU time and peak RSS from ``os.wait4``), alternating with the reference:
 
 1. ``talentstats stats FILE.csv --start … --end … --by campaign,week --format json``;
-2. the same from the Parquet export and from the canonical dataset folder;
+2. the same from the Parquet export and from the canonical dataset folder (also with ``--engine duckdb`` and
+   ``--engine polars``: the same metric code, computed by those engines);
 3. the metrics alone (``campaign_stats`` by campaign and week plus the total, as the CLI does) on a table already
    loaded, in one process;
 4. (1M only) one dashboard update, ``Dashboard.set_range``, median over several ranges;
@@ -165,9 +166,9 @@ def check_same(ours: dict[str, Any], ref: dict[str, Any], what: str) -> None:
 # ------------------------------------------------------------------------------------------------- cases
 
 
-def bench_cli(label: str, case: str, source: Path, kind: str, repeat: int) -> Row:
+def bench_cli(label: str, case: str, source: Path, kind: str, repeat: int, engine: str | None = None) -> Row:
     ours_cmd = [_exe(), "stats", str(source), "--start", START, "--end", END, "--by", "campaign,week",
-                "--format", "json"]
+                "--format", "json"] + (["--engine", engine] if engine else [])
     ref_cmd = [sys.executable, str(REFERENCE), kind, str(source), "--start", START, "--end", END]
     row = Row(label, case)
     for i in range(repeat):  # alternate, so both sides see the same machine load
@@ -273,6 +274,10 @@ def cases_for(label: str, paths: dict[str, Path], cases: set[str], repeat: int) 
         if case in cases and key in paths:
             name = f"{'1' if case == 'csv' else '2'} stats from {'CSV' if case == 'csv' else case.capitalize()}"
             todo.append((name, partial(bench_cli, label, name, paths[key], kind, repeat)))
+    for engine in ("duckdb", "polars"):  # the same metric code, computed by another engine
+        if f"dataset-{engine}" in cases and "dataset" in paths:
+            name = f"2 stats from Dataset --engine {engine}"
+            todo.append((name, partial(bench_cli, label, name, paths["dataset"], "dataset", repeat, engine)))
     source = paths.get("dataset", paths["parquet"])
     if "metrics" in cases:
         name = "3 metrics on loaded table"
@@ -308,7 +313,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1m,10m", help="comma-separated: 100k, 1m, 10m (default 1m,10m)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement (median reported)")
-    ap.add_argument("--cases", default="csv,parquet,dataset,metrics,dashboard", help="which cases to run")
+    ap.add_argument("--cases", default="csv,parquet,dataset,dataset-duckdb,dataset-polars,metrics,dashboard",
+                    help="which cases to run (default all)")
     ap.add_argument("--markdown", type=Path, help="also write the results table to this file")
     ap.add_argument("--worker", choices=["metrics", "dashboard"], help=argparse.SUPPRESS)
     ap.add_argument("--source", help=argparse.SUPPRESS)

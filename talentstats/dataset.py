@@ -158,22 +158,36 @@ def read_dataset(root: str | Path, columns: Sequence[str] | None = None,
 
 
 def has_open_info(root: str | Path) -> bool:
-    """Whether any stored reach out has a known ``opened`` (stops at the first one)."""
+    """Whether any stored reach out has a known ``opened``: from the Parquet statistics (null counts per row
+    group) where the files have them, else by reading the column until a known value."""
     import pyarrow.dataset as ds
 
-    return _dataset(root).head(1, columns=["opened"], filter=ds.field("opened").is_valid()).num_rows > 0
+    dataset = _dataset(root)
+    for fragment in dataset.get_fragments():
+        meta = fragment.metadata
+        index = meta.schema.to_arrow_schema().get_field_index("opened")
+        for i in range(meta.num_row_groups):
+            group = meta.row_group(i)
+            stats = group.column(index).statistics if index >= 0 else None
+            if stats is None or not stats.has_null_count:
+                return dataset.head(1, columns=["opened"], filter=ds.field("opened").is_valid()).num_rows > 0
+            if stats.null_count < group.num_rows:
+                return True
+    return False
 
 
 def load_dataset(root: str | Path, columns: Sequence[str] | None = None,
-                 created_range: tuple[dt.datetime, dt.datetime] | None = None) -> tuple[pa.Table, dict[str, Any]]:
+                 created_range: tuple[dt.datetime, dt.datetime] | None = None,
+                 dictionary: bool = True) -> tuple[pa.Table, dict[str, Any]]:
     """(canonical Arrow table, what was read) for the loader: every column of the canonical table is present
-    (columns not asked for are null)."""
+    (columns not asked for are null). ``dictionary``: few-valued text dictionary-encoded, as the loader's chunks
+    (to be combined with them); else plain text, decoded by the Parquet reader (the cheapest way to pandas)."""
     from .normalize import CHUNK_SCHEMA
 
     names = _schema().names
     table = read_dataset(root, [c for c in names if columns is None or c in columns], created_range,
-                         dictionary=True)
-    for i, f in enumerate(CHUNK_SCHEMA):
+                         dictionary=dictionary)
+    for i, f in enumerate(CHUNK_SCHEMA if dictionary else _schema()):
         if f.name in names and f.name not in table.column_names:
             table = table.add_column(i, f.name, pa.nulls(table.num_rows, f.type))
     return table.select(list(names)), {"dataset": str(root), "rows": table.num_rows}
@@ -241,13 +255,18 @@ def _stored(root: Path) -> pa.Table:
     return _dataset(root).to_table(columns=["reach_out_id", "updated_at", "month"])
 
 
-def _read_partition(root: Path, month: str) -> pa.Table:
+def _read_partition(root: Path, month: str, only: Any = None) -> pa.Table:
+    """A month's stored rows (``only`` those reach out ids: filtered while the file is scanned)."""
+    import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
     path = root / f"month={month}" / PART
     if not path.exists():
         return _schema().empty_table()
-    return pq.read_table(path, schema=_schema())
+    if only is None:
+        return pq.read_table(path, schema=_schema())
+    return ds.dataset(path, schema=_schema(), format="parquet").to_table(
+        filter=ds.field("reach_out_id").isin(only))
 
 
 def _rows_equal(a: pa.Table, b: pa.Table) -> np.ndarray:
@@ -265,8 +284,25 @@ def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[s
            mapping: Mapping[str, str] | None = None, source_tz: str = "UTC", sheet: str | int | None = None,
            dayfirst: bool = False, strict: bool = False) -> IngestReport:
     """Normalise ``exports`` and merge them into the dataset at ``into`` (created if missing); returns (and
-    stores under ``into/_ingests``) the report."""
-    from .normalize import load_arrow, raise_if_rejected
+    stores under ``into/_ingests``) the report.
+
+    Exports are streamed: every chunk (:data:`talentstats.read.CHUNK_ROWS` rows) is normalised and merged in
+    turn, so an export larger than memory can be ingested (what is held: one chunk, the ids ingested so far and
+    the opens of the messages exports). With ``strict`` every row is checked before anything is written.
+    """
+    from .normalize import (
+        CANONICAL,
+        REJECT_COLUMNS,
+        LoadReport,
+        check_mapping,
+        collapse_arrow,
+        normalized_chunks,
+        raise_if_rejected,
+        read_opens,
+        split_messages,
+    )
+    from .periods import zone
+    from .read import expand_paths
 
     root = Path(into)
     if root.exists() and not root.is_dir():
@@ -277,45 +313,95 @@ def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[s
     if any(is_dataset(p) for p in exports):
         raise InputError("ingest reads export files, not a dataset", file=str(next(p for p in exports
                                                                                     if is_dataset(p))))
-    started = dt.datetime.now(dt.UTC)
-    loaded = load_arrow(list(exports), messages=list(messages) if messages else None, mapping=mapping,
-                        source_tz=source_tz, sheet=sheet, dayfirst=dayfirst)
+    zone(source_tz)
+    mapping = check_mapping(mapping)
+    files, message_files = split_messages(expand_paths(exports), expand_paths(messages) if messages else [],
+                                          mapping, sheet)
+    if not files:
+        raise InputError("no reach-out export among the inputs (only messages exports)",
+                         file=str(message_files[0]) if message_files else None)
     if strict:
-        raise_if_rejected(loaded.report)
+        checked, rejected = LoadReport(), []
+        for _ in normalized_chunks(files, checked, rejected, mapping, source_tz, sheet, dayfirst):
+            if rejected:
+                break
+        if rejected:
+            import pandas as pd
+
+            checked.rejects = pd.concat(rejected, ignore_index=True)
+            raise_if_rejected(checked)
+    started = dt.datetime.now(dt.UTC)
     root.mkdir(parents=True, exist_ok=True)
     if not is_dataset(root):
         _write_marker(root)
     _check(root)
-    new = loaded.table
+    load, rejects = LoadReport(), []
+    opens = read_opens(message_files, rejects, sheet) if message_files else None
     report = IngestReport(id=started.strftime("%Y%m%dT%H%M%S.%fZ"), ingested_at=started.isoformat(),
-                          exports=[str(Path(p)) for p in loaded.report.files],
-                          messages=[str(Path(p)) for p in (messages or [])], load=loaded.report.as_dict(),
-                          opens_source=loaded.report.opens_source, rejects=loaded.report.reject_summary())
-    _merge(root, new, report)
+                          exports=[], messages=[str(p) for p in message_files], load={}, opens_source=None)
+    seen: list[pa.Array] = []  # ids ingested so far: a later chunk's copy of one is a duplicate of this ingest
+    outcomes: list[np.ndarray] = []  # what happened to each of them (a later copy may change it)
+    export_opens = False
+    for chunk in normalized_chunks(files, load, rejects, mapping, source_tz, sheet, dayfirst):
+        chunk, collapsed = collapse_arrow(chunk)
+        ids = chunk.column("reach_out_id").combine_chunks()
+        again = pc.is_in(ids, value_set=pa.concat_arrays(seen)).to_numpy(zero_copy_only=False) if seen \
+            else np.zeros(len(ids), dtype=bool)
+        load.duplicates_collapsed += collapsed + int(again.sum())
+        load.rows_loaded += chunk.num_rows - int(again.sum())
+        export_opens |= chunk.column("opened").null_count < chunk.num_rows
+        if opens is not None:
+            chunk = opens.apply(chunk, load, again)
+        outcome = _merge(root, chunk.select(list(CANONICAL)), report)  # (the loader's duplicate rule, chunk to chunk)
+        if again.any():  # a reach out met again: what this ingest did to it, all copies considered
+            done = np.concatenate(outcomes)
+            where = pc.index_in(ids.filter(pa.array(again)), value_set=pa.concat_arrays(seen)).to_numpy()
+            done[where] = _combine(done[where], outcome[again])
+            outcomes = [done]
+        seen.append(ids.filter(pa.array(~again)))
+        outcomes.append(outcome[~again])
+    sources = ["reach-out export"] if export_opens else []
+    if opens is not None:
+        opens.finish(pa.chunked_array(seen, pa.string()), load)
+        sources.append("messages export")
+    import pandas as pd
+
+    load.opens_source = " + ".join(sources) or None
+    load.rejects = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
+    load.rows_rejected = int(load.rejects["file"].isin(load.files).sum())
+    report.exports, report.load, report.opens_source = list(load.files), load.as_dict(), load.opens_source
+    report.rejects = load.reject_summary()
+    report.partitions_written = sorted(set(report.partitions_written))
+    counts = np.bincount(np.concatenate(outcomes), minlength=4) if outcomes else np.zeros(4, dtype=np.int64)
+    report.added, report.updated, report.unchanged, report.stale = (int(c) for c in counts[:4])
     report.rows_in_dataset = _stored(root).num_rows
     folder = root / INGESTS
     folder.mkdir(exist_ok=True)
-    if len(loaded.report.rejects):
+    if len(load.rejects):
         from .output import write_rejects
 
-        rejects = folder / f"{report.id}-rejects.csv"
-        write_rejects(loaded.report.rejects, rejects)
-        report.rejects_file = str(rejects.relative_to(root))
+        path = folder / f"{report.id}-rejects.csv"
+        write_rejects(load.rejects, path)
+        report.rejects_file = str(path.relative_to(root))
     _atomic_write(folder / f"{report.id}.json", json.dumps(report.as_dict(), indent=2, default=str).encode())
     return report
 
 
-def _merge(root: Path, new: pa.Table, report: IngestReport) -> None:
-    """Merge canonical rows (one per reach out) into the stored partitions; fills the counts of ``report``."""
-    from .normalize import to_canonical
+#: what merging did to a reach out, per row (see IngestReport)
+ADDED, UPDATED, UNCHANGED, STALE = 0, 1, 2, 3
 
-    new = to_canonical(new)
+
+def _merge(root: Path, new: pa.Table, report: IngestReport) -> np.ndarray:
+    """Merge canonical rows (one per reach out) into the stored partitions, rewriting only the months that
+    change; returns what happened to each row (ADDED, UPDATED, UNCHANGED or STALE)."""
+    from .normalize import to_canonical  # (slice by slice: decoding every text column at once costs memory)
+
     new_month = pc.strftime(new.column("created_at"), format="%Y-%m").combine_chunks() if new.num_rows \
         else pa.array([], pa.string())
     stored = _stored(root)
     ids = new.column("reach_out_id")
-    pos = pc.fill_null(pc.index_in(ids, value_set=stored.column("reach_out_id")), -1).to_numpy()
-    pos = np.asarray(pos, dtype=np.int64)
+    pos = np.asarray(pc.fill_null(pc.index_in(ids, value_set=stored.column("reach_out_id")), -1).to_numpy(),
+                     dtype=np.int64)
     matched = pos >= 0
     oldest = np.iinfo(np.int64).min
     new_u = pc.fill_null(new.column("updated_at").cast(pa.int64()), oldest).to_numpy()
@@ -327,40 +413,45 @@ def _merge(root: Path, new: pa.Table, report: IngestReport) -> None:
     tie = matched & ~newer & ~older
     old_month = stored.column("month").to_numpy(zero_copy_only=False).astype(object)
     months_new = new_month.to_numpy(zero_copy_only=False).astype(object)
-    cache: dict[str, pa.Table] = {}
-
-    def partition(month: str) -> pa.Table:
-        if month not in cache:
-            cache[month] = _read_partition(root, month)
-        return cache[month]
-
+    del stored
     differs = np.zeros(len(new_u), bool)
     if tie.any():  # same updated_at: a change only when the row itself differs (else nothing to write)
         tie_rows = np.nonzero(tie)[0]
         for month in sorted(set(old_month[pos[tie_rows]])):
             here = tie_rows[old_month[pos[tie_rows]] == month]
-            part = partition(month)
-            where = pc.index_in(ids.take(pa.array(here)), value_set=part.column("reach_out_id"))
-            differs[here] = ~_rows_equal(new.take(pa.array(here)), part.take(where))
+            wanted = ids.take(pa.array(here))
+            part = _read_partition(root, month, only=wanted)  # just those rows, streamed out of the file
+            where = pc.index_in(wanted, value_set=part.column("reach_out_id"))
+            differs[here] = ~_rows_equal(to_canonical(new.take(pa.array(here))), part.take(where))
     replace = newer | (tie & differs)
-    added = ~matched
-    report.added, report.updated = int(added.sum()), int(replace.sum())
-    report.unchanged, report.stale = int((tie & ~differs).sum()), int(older.sum())
-    incoming = added | replace
+    outcome = np.full(len(new_u), STALE, dtype=np.int8)
+    outcome[~matched] = ADDED
+    outcome[replace] = UPDATED
+    outcome[tie & ~differs] = UNCHANGED
+    incoming = ~matched | replace
     removed_ids: dict[str, list[int]] = {}
     for r in np.nonzero(replace)[0]:
         removed_ids.setdefault(old_month[pos[r]], []).append(r)
     months = sorted(set(months_new[incoming]) | set(removed_ids))
-    for month in months:
-        part = partition(month)
+    for month in months:  # one month in memory at a time
+        part = _read_partition(root, month)
         if month in removed_ids:
             gone = ids.take(pa.array(removed_ids[month]))
             part = part.filter(pc.invert(pc.is_in(part.column("reach_out_id"), value_set=gone)))
         arriving = np.nonzero(incoming & (months_new == month))[0]
         if len(arriving):
-            part = pa.concat_tables([part, new.take(pa.array(arriving)).select(_schema().names)])
+            part = pa.concat_tables([part, to_canonical(new.take(pa.array(arriving)).select(_schema().names))])
         _write_partition(root, month, part)
-    report.partitions_written = months
+        del part
+    report.partitions_written += months
+    return outcome
+
+
+def _combine(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """What an ingest did to a reach out it met twice: new stays new, a replacement stays one, else the later
+    copy's outcome if it changed or matched the stored row."""
+    out = np.where(after == UPDATED, UPDATED, np.where(after == UNCHANGED, UNCHANGED, before))
+    return np.where((before == ADDED) | (before == UPDATED), before, out)
 
 
 def ingest_reports(root: str | Path) -> list[dict[str, Any]]:

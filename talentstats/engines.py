@@ -4,8 +4,8 @@ The metric code (:mod:`talentstats.metrics`, narwhals) runs unchanged on every e
 frame of the engine's kind, read from a canonical dataset (``talentstats ingest``; a local folder or a URL) or
 loaded from export files, and collects the small result:
 
-- ``polars``, ``duckdb``: in this process. DuckDB reads the dataset's Parquet itself (multi-threaded; URLs through
-  fsspec), Polars gets the partitions and columns needed through pyarrow.dataset (URLs through fsspec).
+- ``polars``, ``duckdb``: in this process, each reading the dataset's Parquet itself (multi-threaded, only the
+  months and columns needed; URLs through fsspec - for Polars via pyarrow.dataset).
 - ``dask``: ``dask.dataframe.read_parquet`` (any fsspec URL) on an existing cluster (``dask_scheduler``
   = ``tcp://host:8786``) or the local threaded scheduler.
 - ``spark``: ``spark.read.parquet`` on an existing cluster (``spark_master`` = ``spark://host:7077``, ``yarn``,
@@ -130,6 +130,8 @@ class Session:
 
         names = list(columns) if columns is not None else None
         months = months_between(*created_range) if created_range else None
+        if self.engine == "polars" and _local(root):  # Polars' own (multi-threaded, streaming) Parquet reader
+            return self._polars_dataset(root, names, created_range, months)
         if self.engine in ("pandas", "polars"):
             table = read_dataset(root, names, created_range)
             if self.engine == "polars":
@@ -161,6 +163,20 @@ class Session:
             lo, hi = created_range
             frame = frame.where((F.col("created_at") >= F.lit(lo)) & (F.col("created_at") < F.lit(hi)))
         return frame.select(*(names or [c for c in frame.columns if c != "month"]))
+
+    def _polars_dataset(self, root: str | Path, names: list[str] | None,
+                        created_range: tuple[dt.datetime, dt.datetime] | None, months: list[str] | None) -> Any:
+        import polars as pl
+
+        folder = Path(str(root).removeprefix("file://")).resolve()
+        frame = pl.scan_parquet(str(folder / "month=*" / "*.parquet"), hive_partitioning=True,
+                                hive_schema={"month": pl.String})
+        if months:
+            frame = frame.filter(pl.col("month").is_in(months))
+        if created_range:
+            lo, hi = created_range
+            frame = frame.filter((pl.col("created_at") >= lo) & (pl.col("created_at") < hi))
+        return frame.select(names or pl.exclude("month"))
 
     def _duckdb_dataset(self, root: str | Path, names: list[str] | None,
                         created_range: tuple[dt.datetime, dt.datetime] | None, months: list[str] | None) -> Any:

@@ -65,20 +65,21 @@ def responded_expr() -> nw.Expr:
 
 
 def flag_exprs(responded: nw.Expr | None = None) -> dict[str, nw.Expr]:
-    """One 0/1 Int64 expression per counted flag (before the date-range condition).
+    """One 0/1 integer (Int8) expression per counted flag (before the date-range condition).
 
     ``responded`` may name a column already holding :func:`responded_expr` (computed once, used thrice).
-    Flags are cast to Int64 before they are summed: Dask and PySpark cannot sum booleans.
+    Flags are cast to integers before they are summed (Dask and PySpark cannot sum booleans); Int8 because it
+    is an eighth of the memory traffic of Int64, and every engine sums small integers into 64 bits.
     """
     responded = responded_expr() if responded is None else responded
     in_progress = ~responded & ~nw.col("state").is_in(sorted(NOT_IN_PROGRESS))
     interested = responded & (nw.col("response_type") == INTERESTED).fill_null(False)
     return {
-        "in_progress": in_progress.cast(nw.Int64),
-        "opens": nw.col("opened").fill_null(False).cast(nw.Int64),
-        "responses": responded.cast(nw.Int64),
-        "interested": interested.cast(nw.Int64),
-        "opens_unknown": nw.col("opened").is_null().cast(nw.Int64),
+        "in_progress": in_progress.cast(nw.Int8),
+        "opens": nw.col("opened").fill_null(False).cast(nw.Int8),
+        "responses": responded.cast(nw.Int8),
+        "interested": interested.cast(nw.Int8),
+        "opens_unknown": nw.col("opened").is_null().cast(nw.Int8),
     }
 
 
@@ -180,6 +181,47 @@ def stat_counts(frame: IntoFrameT, start: dt.date | str, end: dt.date | str, tz:
     keys = check_keys(by)
     lo, hi = _bounds(start, end, tz)
     f = nw.from_native(frame)
+    if keys and (parts := _row_slices(f)) is not None:
+        return _counts_in_slices(parts, lo, hi, tz, keys)
+    return _counts(f, lo, hi, tz, keys)
+
+
+#: a pandas table this long or longer is counted in slices of at most _SLICE_ROWS rows, on a thread pool
+_PARALLEL_ROWS = 500_000
+_SLICE_ROWS = 2_500_000
+
+
+def _row_slices(f: Any) -> list[Any] | None:
+    """Row slices of a long eager pandas frame (None: count it whole). Counts are additive, so slices can be
+    counted apart - on all cores, since pandas and Arrow kernels release the GIL - and summed; smaller slices
+    also mean cache-friendly temporaries (one slice of a long table is faster even on one core)."""
+    if not isinstance(f, nw.DataFrame) or not f.implementation.is_pandas():
+        return None
+    import os
+
+    n = len(f)
+    k = max(-(-n // _SLICE_ROWS), 2 if (os.cpu_count() or 1) > 1 and n >= _PARALLEL_ROWS else 1)
+    if k < 2:
+        return None
+    step = -(-n // k)
+    native = f.to_native()
+    return [nw.from_native(native.iloc[i * step:(i + 1) * step]) for i in range(k)]
+
+
+def _counts_in_slices(parts: list[Any], lo: dt.datetime, hi: dt.datetime, tz: str, keys: list[str]) -> Any:
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pandas as pd
+
+    with ThreadPoolExecutor(max(1, min(len(parts), os.cpu_count() or 1))) as pool:
+        counts = list(pool.map(lambda part: _counts(part, lo, hi, tz, keys), parts))
+    both = nw.from_native(pd.concat(counts, ignore_index=True))
+    return both.group_by(*keys).agg(*[nw.col(k).sum() for k in _FLAGS]).to_native()
+
+
+def _counts(f: Any, lo: dt.datetime, hi: dt.datetime, tz: str, keys: list[str]) -> Any:
+    """:func:`stat_counts` of one narwhals frame."""
     # only the columns needed, before anything copies rows
     f = f.select(*dict.fromkeys([*_NEEDED, *(k for k in keys if k not in TIME_KEYS)]))
     in_range = (nw.col("created_at") >= lo) & (nw.col("created_at") < hi)
@@ -315,13 +357,7 @@ def stats_with_total(frame: IntoFrameT, start: dt.date | str, end: dt.date | str
     a dataset); by default the frame is asked.
     """
     keys = check_keys(by)
-    if not keys and opens_known is None:
-        return None, campaign_stats(frame, start, end, tz)
-    counts = stat_counts(frame, start, end, tz, keys)
-    if not keys:  # the total alone: unknown opens counted as in the grouped case
-        counts = nw.from_native(counts).with_columns(
-            opens_unknown=nw.col("opens_unknown") - nw.when(nw.col("reach_outs") == 0).then(
-                nw.col("opens_unknown")).otherwise(0)).to_native()
+    counts = stat_counts(frame, start, end, tz, keys or ["state"])  # (the total alone: summed over the states)
     has_info = (lambda: opens_known) if opens_known is not None else (lambda: has_open_info(frame))
     return (finish(counts, keys) if keys else None), total_of(counts, has_info)
 

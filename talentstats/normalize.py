@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -830,17 +830,38 @@ def load_messages(raw: RawTable) -> tuple[pa.Table, pd.DataFrame, MessagesReport
 # --------------------------------------------------------------------------------------------- the loader
 
 
-class _MessagesFile(Exception):
-    """Raised by the column plan of a file whose headers are a messages export's."""
+class _Probe(Exception):
+    """Raised by the column plan that only looks at a file's headers."""
+
+    def __init__(self, messages: bool) -> None:
+        self.messages = messages
 
 
-def _plan(path: Path, message_files: list[Path], mapping: Mapping[str, str], metrics_only: bool) -> Any:
-    """The columns to read from ``path`` (a reach-out export; a messages export raises _MessagesFile)."""
+def split_messages(files: Sequence[Path], message_files: Sequence[Path], mapping: Mapping[str, str],
+                   sheet: str | int | None = None) -> tuple[list[Path], list[Path]]:
+    """(reach-out exports, messages exports): files whose headers look like a messages export (no state column,
+    a message id or opened-at column) are messages, unless named as reach-out exports and messages both."""
+    from .read import iter_raw
+
+    exports, messages = [], list(message_files)
+    for path in files:
+        def probe(headers: list[str], path: Path = path) -> Any:
+            raise _Probe(path not in message_files and _looks_like_messages(headers, mapping))
+
+        try:
+            next(iter_raw(path, sheet, plan=probe))
+            is_messages = False  # (a reader that never asked: an export)
+        except _Probe as found:
+            is_messages = found.messages
+        (messages if is_messages else exports).append(path)
+    return exports, messages
+
+
+def _plan(mapping: Mapping[str, str], metrics_only: bool) -> Any:
+    """The columns to read from a reach-out export (all; with ``metrics_only`` those statistics use)."""
     from .read import ColumnPlan
 
     def plan(headers: list[str]) -> ColumnPlan:
-        if path not in message_files and _looks_like_messages(headers, mapping):
-            raise _MessagesFile
         found = match_headers(headers, ALIASES, mapping)
         complete = all(c in found for c in REQUIRED)  # (else the error lists every header)
         keep = frozenset(h for c, h in found.items() if c not in PII) if metrics_only and complete else None
@@ -858,6 +879,24 @@ def _message_plan(headers: list[str]) -> Any:
     complete = "reach_out_id" in found and ("opened" in found or "opened_at" in found)
     return ColumnPlan(frozenset(found.values()) if complete else None,
                       frozenset({found["opened"]}) if "opened" in found else frozenset())
+
+
+def normalized_chunks(files: Sequence[Path], report: LoadReport, rejects: list, mapping: Mapping[str, str],
+                      source_tz: str = "UTC", sheet: str | int | None = None, dayfirst: bool = False,
+                      metrics_only: bool = False, offset: int = 0) -> Iterator[pa.Table]:
+    """The canonical rows (with ``_order``) of reach-out exports, chunk by chunk as the files are streamed;
+    counts rows read into ``report`` and appends rejected rows to ``rejects``."""
+    from .read import iter_raw
+
+    for path in files:
+        report.files.append(str(path))
+        for raw in iter_raw(path, sheet, plan=_plan(mapping, metrics_only)):
+            good, bad = normalize_arrow(raw, mapping, source_tz, dayfirst, offset)
+            offset += raw.table.num_rows
+            report.rows_read += raw.table.num_rows
+            if len(bad):
+                rejects.append(bad)
+            yield good
 
 
 def read_reach_outs(paths: str | Path | Sequence[str | Path], messages: str | Path | Sequence | None = None,
@@ -889,10 +928,8 @@ def load_arrow(paths: str | Path | Sequence[str | Path], messages: str | Path | 
                dayfirst: bool = False, metrics_only: bool = False,
                created_range: tuple[Any, Any] | None = None) -> Loaded:
     """:func:`read_reach_outs` without the conversion to pandas: ``Loaded(arrow_table, report)``."""
-    from itertools import chain
-
     from .dataset import is_dataset, load_dataset, location
-    from .read import expand_paths, iter_raw
+    from .read import expand_paths
 
     zone(source_tz)
     mapping = check_mapping(mapping)
@@ -903,6 +940,7 @@ def load_arrow(paths: str | Path | Sequence[str | Path], messages: str | Path | 
     files = expand_paths(exports) if exports or not datasets else []
     message_files = expand_paths([messages] if isinstance(messages, str | Path) else messages) \
         if messages else []
+    files, message_files = split_messages(files, message_files, mapping, sheet)
     report = LoadReport()
     parts, rejects = [], []
     offset = 0
@@ -911,7 +949,7 @@ def load_arrow(paths: str | Path | Sequence[str | Path], messages: str | Path | 
         if metrics_only:  # ids and update times only matter when rows from elsewhere may duplicate these
             alone = len(datasets) == 1 and not files
             columns = [c for c in CANONICAL if c not in PII and not (alone and c in ("reach_out_id", "updated_at"))]
-        stored, _ = load_dataset(root, columns, created_range)
+        stored, _ = load_dataset(root, columns, created_range, dictionary=bool(files) or len(datasets) > 1)
         n = stored.num_rows
         parts.append(stored.append_column("_order", pa.array(np.arange(offset, offset + n, dtype=np.int64))))
         report.files.append(str(root))
@@ -922,31 +960,19 @@ def load_arrow(paths: str | Path | Sequence[str | Path], messages: str | Path | 
 
             # the rows of the range say nothing about opens: the dataset's other rows may (then Opens is 0)
             report.opens_source = "dataset" if has_open_info(root) else report.opens_source
-    for path in files:
-        chunks = iter_raw(path, sheet, plan=_plan(path, message_files, mapping, metrics_only))
-        try:
-            first = next(chunks)
-        except _MessagesFile:
-            message_files.append(path)
-            continue
-        report.files.append(str(path))
-        for raw in chain([first], chunks):
-            good, bad = normalize_arrow(raw, mapping, source_tz, dayfirst, offset)
-            offset += raw.table.num_rows
-            report.rows_read += raw.table.num_rows
-            parts.append(good)
-            if len(bad):
-                rejects.append(bad)
+    parts += normalized_chunks(files, report, rejects, mapping, source_tz, sheet, dayfirst, metrics_only, offset)
     if not report.files:
         raise InputError("no reach-out export among the inputs (only messages exports)",
-                         file=str(files[0]) if files else None)
+                         file=str(message_files[0]) if message_files else None)
     table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
     if table.column("opened").null_count < table.num_rows:
         report.opens_source = "dataset" if not files else "reach-out export"
     if files or len(parts) > 1:  # (one dataset alone holds one row per reach out already)
         table, report.duplicates_collapsed = collapse_arrow(table)
     if message_files:
-        table = _apply_messages(table, message_files, report, rejects, sheet)
+        opens = read_opens(message_files, rejects, sheet)
+        table = opens.apply(table, report)
+        opens.finish(table.column("reach_out_id"), report)
     report.rejects = (pd.concat(rejects, ignore_index=True) if rejects
                       else pd.DataFrame(columns=REJECT_COLUMNS))
     report.rows_rejected = int(report.rejects["file"].isin(report.files).sum())
@@ -968,8 +994,36 @@ def _looks_like_messages(headers: Sequence[str], mapping: Mapping[str, str]) -> 
     return "state" not in found and ("message_id" in msg or "opened_at" in msg) and "reach_out_id" in msg
 
 
-def _apply_messages(table: pa.Table, files: Sequence[Path], report: LoadReport, rejects: list,
-                    sheet: str | int | None) -> pa.Table:
+@dataclass
+class Opens:
+    """What messages exports say about opens, by reach out id (reduced once, applied to any table)."""
+
+    opened_ids: pa.Array  # the reach outs with an opened message
+    ids: pa.Array  # every reach out id the messages name (distinct)
+    messages: np.ndarray  # number of distinct messages per id in ``ids``
+    report: MessagesReport
+
+    def apply(self, table: pa.Table, report: LoadReport, uncounted: np.ndarray | None = None) -> pa.Table:
+        """``table`` with ``opened`` true where a message was opened (known, i.e. not null, everywhere);
+        ``uncounted`` rows (copies of reach outs counted before) are left out of ``reach_outs_opened``."""
+        via = pc.is_in(table.column("reach_out_id"), value_set=self.opened_ids).to_numpy(zero_copy_only=False)
+        self.report.reach_outs_opened += int((via if uncounted is None else via & ~uncounted).sum())
+        opened = pc.fill_null(table.column("opened"), False).to_numpy(zero_copy_only=False) | via
+        table = table.set_column(table.schema.get_field_index("opened"), "opened", pa.array(opened, pa.bool_()))
+        if report.opens_source is None or "messages export" not in report.opens_source:
+            report.opens_source = "messages export" if report.opens_source is None else \
+                report.opens_source + " + messages export"
+        return table
+
+    def finish(self, reach_out_ids: Any, report: LoadReport) -> None:
+        """Count the messages of reach outs not among ``reach_out_ids`` and put the report in place."""
+        known = pc.is_in(self.ids, value_set=reach_out_ids).to_numpy(zero_copy_only=False)
+        self.report.unmatched_messages = int(self.messages[~known].sum())
+        report.messages = self.report
+
+
+def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = None) -> Opens:
+    """Read messages exports (streamed; only their id and open columns) into :class:`Opens`."""
     from .read import iter_raw
 
     total = MessagesReport()
@@ -985,26 +1039,16 @@ def _apply_messages(table: pa.Table, files: Sequence[Path], report: LoadReport, 
     if len({tuple(p.column_names) for p in parts}) > 1:  # some files name their messages, some do not
         parts = [p.select(["reach_out_id", "opened"]) for p in parts]
     msgs = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
-    ro_values, ro_codes = _codes(msgs.column("reach_out_id"))
+    ids, codes = _codes(msgs.column("reach_out_id"))
     if "message_id" in msgs.column_names:
         # the same message exported twice is one message (opened if any copy says so)
         _, m_codes = _codes(msgs.column("message_id"))
-        pair = m_codes.astype(np.int64) * (len(ro_values) + 1) + ro_codes
-        first = ~pd.Series(pair).duplicated().to_numpy()
-        total.duplicates_collapsed = int(len(pair) - first.sum())
+        first = ~pd.Series(m_codes.astype(np.int64) * (len(ids) + 1) + codes).duplicated().to_numpy()
+        total.duplicates_collapsed = int(len(first) - first.sum())
         total.rows_loaded -= total.duplicates_collapsed
     else:
         first = np.ones(msgs.num_rows, dtype=bool)
-    distinct_ids = ro_values
-    known = pc.is_in(distinct_ids, value_set=table.column("reach_out_id")).to_numpy(zero_copy_only=False)
-    total.unmatched_messages = int((first & ~known[ro_codes]).sum())
-    opened_codes = np.unique(ro_codes[msgs.column("opened").to_numpy()])
-    opened_ids = distinct_ids.take(pa.array(opened_codes, pa.int64()))
-    via_messages = pc.is_in(table.column("reach_out_id"), value_set=opened_ids).to_numpy(zero_copy_only=False)
-    total.reach_outs_opened = int(via_messages.sum())
-    opened = pc.fill_null(table.column("opened"), False).to_numpy(zero_copy_only=False) | via_messages
-    table = table.set_column(table.schema.get_field_index("opened"), "opened", pa.array(opened, pa.bool_()))
-    report.messages = total
-    report.opens_source = "messages export" if report.opens_source is None else \
-        report.opens_source + " + messages export"
-    return table
+    valid = codes >= 0
+    per_id = np.bincount(codes[valid & first], minlength=len(ids))
+    opened = np.unique(codes[msgs.column("opened").to_numpy(zero_copy_only=False) & valid])
+    return Opens(ids.take(pa.array(opened, pa.int64())), ids, per_id, total)

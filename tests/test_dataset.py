@@ -264,3 +264,23 @@ def test_a_dataset_url_is_read_through_fsspec(cli, sample_dataset):
     assert (code, err) == (0, "")
     code, want, _ = cli("stats", sample_dataset, *args)
     assert json.loads(out) == json.loads(want)
+
+
+def test_an_export_is_ingested_chunk_by_chunk_like_a_whole_load(tmp_path, small_chunks):
+    """Ingest streams (an export larger than memory can be ingested): chunks merged one by one give the table
+    and the load report of one load of the whole export, duplicates across chunks included."""
+    lines = [f"r{i},C{i % 7},s{i % 3},{i % 10},2026-{9 + i % 3:02d}-{1 + i % 28:02d}T10:00:00Z,"
+             f"2026-11-0{1 + i % 5}T10:00:00Z,,,P{i}" for i in range(2600)]
+    lines += [f"r{i},C0,s0,2,2026-10-01T10:00:00Z,2026-11-20T10:00:00Z,Email,Interested,P" for i in (5, 1200)]
+    lines += ["r7,C0,s0,2,2026-10-01T10:00:00Z,2026-10-20T10:00:00Z,Email,,P"]  # older than r7's first copy
+    lines += ["r9,C0,s0,bad,2026-10-01T10:00:00Z,,,,P"]
+    export = write_export(tmp_path / "export.csv", lines)
+    msgs = tmp_path / "messages.csv"
+    msgs.write_text("Message ID,Reach Out ID,Opened At\n" + "".join(
+        f"m{i},r{i},{'2026-11-02T10:00:00Z' if i % 4 == 0 else ''}\n" for i in range(0, 3000, 3)), encoding="utf-8")
+    report = ingest([export], tmp_path / "ds", messages=[msgs])
+    whole = read_reach_outs(export, messages=msgs)
+    assert report.load == whole.report.as_dict()
+    assert report.opens_source == whole.report.opens_source
+    assert report.added == len(whole.table) == report.rows_in_dataset
+    pd.testing.assert_frame_equal(by_id(read_reach_outs(tmp_path / "ds").table), by_id(whole.table))

@@ -223,3 +223,17 @@ def test_engine_options_are_checked(cli):
     code, out, err = cli("stats", SAMPLE / "reach_outs.csv", "--start", "2026-11-01", "--end", "2026-11-07",
                          "--spark-master", "local[1]")
     assert code == 2 and "--spark-master" in err
+
+
+def test_long_pandas_tables_are_counted_in_slices_with_the_same_numbers(monkeypatch, pandas_table):
+    """pandas counts long tables in row slices on a thread pool (counts are additive): same numbers."""
+    import talentstats.metrics as metrics
+
+    want = [expected(pandas_table, tz, by, start, end) for tz, by, start, end in CASES]
+    monkeypatch.setattr(metrics, "_SLICE_ROWS", 1234)
+    monkeypatch.setattr(metrics, "_PARALLEL_ROWS", 0)
+    assert metrics._row_slices(metrics.nw.from_native(pandas_table)) is not None
+    got = [expected(pandas_table, tz, by, start, end) for tz, by, start, end in CASES]
+    assert got == want
+    rows, total = stats_with_total(pandas_table, "2026-08-01", "2026-11-22", "UTC", "sender,day")
+    assert stats_dicts(total) == want[0][1]
