@@ -81,7 +81,8 @@ def stats(
     sheet: Sheet = None,
     dayfirst: Dayfirst = False,
     engine: Annotated[str, typer.Option("--engine", help="Compute with pandas (default), polars, duckdb, dask or "
-                                                        "spark (extras: pip install 'talentstats[dask]', ...).")]
+                                                        "spark; each engine is an extra: pip install "
+                                                        "'talentstats\\[dask]'.")]
     = "pandas",
     dask_scheduler: Annotated[str | None, typer.Option("--dask-scheduler", help="Address of an existing Dask "
                                                                                 "scheduler (tcp://host:8786).")]
@@ -298,8 +299,9 @@ def ingest(
 ) -> None:
     """Normalise exports once into a canonical Parquet dataset (by month), merging them with what it holds.
 
-    The latest updated_at of a reach out wins; re-ingesting an export changes nothing. stats, report and
-    dashboard then read DIR like an export, only the months and columns they need.
+    The latest updated_at of a reach out wins; re-ingesting an export changes nothing; an export without open
+    information keeps the opens stored. stats, report and dashboard then read DIR like an export, only the
+    months and columns they need.
     """
     import json
 

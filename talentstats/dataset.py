@@ -247,12 +247,12 @@ def _write_partition(root: Path, month: str, table: pa.Table) -> None:
 
 
 def _stored(root: Path) -> pa.Table:
-    """(reach_out_id, updated_at, month) of every stored row."""
+    """(reach_out_id, updated_at, opened, month) of every stored row."""
     if not any(root.glob(f"month=*/{PART}")):
         return pa.table({"reach_out_id": pa.array([], pa.string()),
                          "updated_at": pa.array([], pa.timestamp("us", tz="UTC")),
-                         "month": pa.array([], pa.string())})
-    return _dataset(root).to_table(columns=["reach_out_id", "updated_at", "month"])
+                         "opened": pa.array([], pa.bool_()), "month": pa.array([], pa.string())})
+    return _dataset(root).to_table(columns=["reach_out_id", "updated_at", "opened", "month"])
 
 
 def _read_partition(root: Path, month: str, only: Any = None) -> pa.Table:
@@ -403,6 +403,11 @@ def _merge(root: Path, new: pa.Table, report: IngestReport) -> np.ndarray:
     pos = np.asarray(pc.fill_null(pc.index_in(ids, value_set=stored.column("reach_out_id")), -1).to_numpy(),
                      dtype=np.int64)
     matched = pos >= 0
+    if matched.any():  # an export that says nothing about opens keeps the opens stored (from a messages export)
+        known = pc.take(stored.column("opened"), pa.array(np.where(matched, pos, 0)))
+        known = pc.if_else(pa.array(matched), known, pa.nulls(len(pos), pa.bool_()))
+        at = new.schema.get_field_index("opened")
+        new = new.set_column(at, "opened", pc.coalesce(new.column("opened"), known))
     oldest = np.iinfo(np.int64).min
     new_u = pc.fill_null(new.column("updated_at").cast(pa.int64()), oldest).to_numpy()
     old_u = pc.fill_null(stored.column("updated_at").cast(pa.int64()), oldest).to_numpy()

@@ -159,6 +159,29 @@ def test_merging_keeps_the_latest_row_of_every_reach_out(tmp_path):
     assert len(ingest_reports(root)) == 2
 
 
+def test_an_export_without_open_information_keeps_the_stored_opens(tmp_path):
+    """Opens come from a messages export ingested once; a later export (the same, or newer rows) that says nothing
+    about opens must not wipe them: unknown is not 'not opened'."""
+    a = write_export(tmp_path / "a.csv", [
+        "r1,Alpha,ann,0,2026-10-01T10:00:00Z,2026-10-02T10:00:00Z,,,Ann",
+        "r2,Alpha,ann,0,2026-10-03T10:00:00Z,2026-10-04T10:00:00Z,,,Bo",
+    ])
+    msgs = tmp_path / "messages.csv"
+    msgs.write_text("Message ID,Reach Out ID,Opened At\nm1,r1,2026-10-02T09:00:00Z\nm2,r2,\n", encoding="utf-8")
+    root = tmp_path / "ds"
+    ingest([a], root, messages=[msgs])
+    before = data_files(root)
+    again = ingest([a], root)  # the same export, without the messages export
+    assert (again.added, again.updated, again.unchanged, again.stale) == (0, 0, 2, 0)
+    assert data_files(root) == before
+    b = write_export(tmp_path / "b.csv", ["r1,Alpha,ann,2,2026-10-01T10:00:00Z,2026-10-09T10:00:00Z,Email,,Ann"])
+    newer = ingest([b], root)
+    assert (newer.added, newer.updated) == (0, 1)
+    stored = by_id(read_reach_outs(root).table).set_index("reach_out_id")
+    assert stored["state"].to_dict() == {"r1": 2, "r2": 0}
+    assert stored["opened"].tolist() == [True, False]
+
+
 def test_ingest_keeps_rejected_rows_and_strict_refuses_them(cli, tmp_path):
     bad = write_export(tmp_path / "bad.csv", [
         "r1,Alpha,ann,0,2026-10-01T10:00:00Z,,,,Ann",
