@@ -245,6 +245,11 @@ def _counts(f: Any, lo: dt.datetime, hi: dt.datetime, tz: str, keys: list[str]) 
     out = f.group_by(*row_keys).agg(nw.len().alias("reach_outs"), *[nw.col(k).sum() for k in _FLAGS[1:]])
     if per_group:  # a few rows per date: day and week from the date, then the groups asked for
         out = out.with_columns(**per_group).group_by(*keys).agg(*[nw.col(k).sum() for k in _FLAGS])
+    # categorical keys (pandas categoricals, dictionaries) as text: sorted by label, not by code, downstream
+    schema = out.collect_schema()
+    text = [k for k in keys if schema[k] in (nw.Categorical, nw.Enum)]
+    if text:
+        out = out.with_columns(*[nw.col(k).cast(nw.String) for k in text])
     return out.to_native()
 
 

@@ -671,14 +671,15 @@ def to_canonical(table: pa.Table) -> pa.Table:
                                  for f in table.schema]))
 
 
-def to_pandas(table: pa.Table) -> pd.DataFrame:
+def to_pandas(table: pa.Table, categorical: bool = False) -> pd.DataFrame:
     """A canonical Arrow table as the canonical pandas table (str, int8, datetime64[us, UTC], boolean), one
-    column at a time (dictionary-encoded text is decoded here, and only here)."""
+    column at a time (dictionary-encoded text is decoded here, and only here). ``categorical``: dictionary-encoded
+    text stays encoded, as pandas categoricals - five times cheaper to make, and what the statistics alone need."""
     mapper = {pa.bool_(): pd.BooleanDtype()}.get
     columns = {}
     for f in table.schema:
         col = table.column(f.name)
-        if pa.types.is_dictionary(f.type):
+        if pa.types.is_dictionary(f.type) and not categorical:
             col = col.cast(f.type.value_type)
         columns[f.name] = pa.table({f.name: col}).to_pandas(types_mapper=mapper)[f.name]
     return pd.DataFrame(columns, copy=False) if columns else table.to_pandas()
@@ -909,7 +910,8 @@ def read_reach_outs(paths: str | Path | Sequence[str | Path], messages: str | Pa
     export (no state column, a message id or opened-at column) are treated as messages automatically.
     ``mapping`` maps export headers no alias knows to canonical columns. With ``strict`` any rejected row
     is an error. ``metrics_only`` reads only the columns the statistics need (no prospect names or emails,
-    no columns no alias knows; rejected rows then show only those columns). Large CSV and Parquet files are
+    no columns no alias knows; rejected rows then show only those columns), and keeps few-valued text
+    (campaign, sender, response via and type) as pandas categoricals. Large CSV and Parquet files are
     read in chunks.
 
     A canonical dataset folder (``talentstats ingest``) can stand wherever an export can; it is read, not
@@ -917,7 +919,7 @@ def read_reach_outs(paths: str | Path | Sequence[str | Path], messages: str | Pa
     (the partitions of those months). Returns ``Loaded(table, report)``.
     """
     loaded = load_arrow(paths, messages, mapping, source_tz, sheet, dayfirst, metrics_only, created_range)
-    table = to_pandas(loaded.table)
+    table = to_pandas(loaded.table, categorical=metrics_only)
     if strict:
         raise_if_rejected(loaded.report)
     return Loaded(table, loaded.report)
@@ -949,7 +951,8 @@ def load_arrow(paths: str | Path | Sequence[str | Path], messages: str | Path | 
         if metrics_only:  # ids and update times only matter when rows from elsewhere may duplicate these
             alone = len(datasets) == 1 and not files
             columns = [c for c in CANONICAL if c not in PII and not (alone and c in ("reach_out_id", "updated_at"))]
-        stored, _ = load_dataset(root, columns, created_range, dictionary=bool(files) or len(datasets) > 1)
+        stored, _ = load_dataset(root, columns, created_range,
+                                 dictionary=metrics_only or bool(files) or len(datasets) > 1)
         n = stored.num_rows
         parts.append(stored.append_column("_order", pa.array(np.arange(offset, offset + n, dtype=np.int64))))
         report.files.append(str(root))
