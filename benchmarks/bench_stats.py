@@ -212,7 +212,7 @@ def worker_metrics(source: str, repeat: int) -> dict[str, Any]:
     from talentstats.metrics import stats_dicts, stats_with_total
     from talentstats.normalize import read_reach_outs
 
-    table = read_reach_outs(source).table
+    table = read_reach_outs(source, metrics_only=True).table  # the table `stats` computes on
     arrow = pa.Table.from_pandas(table, preserve_index=False)
     con = ref.connect()
 

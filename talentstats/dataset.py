@@ -286,7 +286,7 @@ def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[s
     """Normalise ``exports`` and merge them into the dataset at ``into`` (created if missing); returns (and
     stores under ``into/_ingests``) the report.
 
-    Exports are streamed: every chunk (:data:`talentstats.read.CHUNK_ROWS` rows) is normalised and merged in
+    Exports are streamed: every chunk (:data:`INGEST_CHUNK_ROWS` rows) is normalised and merged in
     turn, so an export larger than memory can be ingested (what is held: one chunk, the ids ingested so far and
     the opens of the messages exports). With ``strict`` every row is checked before anything is written.
     """
@@ -342,7 +342,8 @@ def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[s
     seen: list[pa.Array] = []  # ids ingested so far: a later chunk's copy of one is a duplicate of this ingest
     outcomes: list[np.ndarray] = []  # what happened to each of them (a later copy may change it)
     export_opens = False
-    for chunk in normalized_chunks(files, load, rejects, mapping, source_tz, sheet, dayfirst):
+    for chunk in normalized_chunks(files, load, rejects, mapping, source_tz, sheet, dayfirst,
+                                   chunk_rows=INGEST_CHUNK_ROWS):
         chunk, collapsed = collapse_arrow(chunk)
         ids = chunk.column("reach_out_id").combine_chunks()
         again = pc.is_in(ids, value_set=pa.concat_arrays(seen)).to_numpy(zero_copy_only=False) if seen \
@@ -387,6 +388,9 @@ def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[s
     return report
 
 
+#: rows normalised and merged at a time by ingest: what bounds its memory besides the ids already ingested
+INGEST_CHUNK_ROWS = 1_000_000
+
 #: what merging did to a reach out, per row (see IngestReport)
 ADDED, UPDATED, UNCHANGED, STALE = 0, 1, 2, 3
 
@@ -416,16 +420,16 @@ def _merge(root: Path, new: pa.Table, report: IngestReport) -> np.ndarray:
     newer[rows] = new_u[rows] > old_u[pos[rows]]
     older[rows] = new_u[rows] < old_u[pos[rows]]
     tie = matched & ~newer & ~older
-    old_month = stored.column("month").to_numpy(zero_copy_only=False).astype(object)
-    months_new = new_month.to_numpy(zero_copy_only=False).astype(object)
+    labels, old_m, new_m = _month_codes(stored.column("month"), new_month)
     del stored
     differs = np.zeros(len(new_u), bool)
     if tie.any():  # same updated_at: a change only when the row itself differs (else nothing to write)
         tie_rows = np.nonzero(tie)[0]
-        for month in sorted(set(old_month[pos[tie_rows]])):
-            here = tie_rows[old_month[pos[tie_rows]] == month]
+        tie_m = old_m[pos[tie_rows]]
+        for code in np.unique(tie_m):
+            here = tie_rows[tie_m == code]
             wanted = ids.take(pa.array(here))
-            part = _read_partition(root, month, only=wanted)  # just those rows, streamed out of the file
+            part = _read_partition(root, labels[code], only=wanted)  # just those rows, streamed out of the file
             where = pc.index_in(wanted, value_set=part.column("reach_out_id"))
             differs[here] = ~_rows_equal(to_canonical(new.take(pa.array(here))), part.take(where))
     replace = newer | (tie & differs)
@@ -434,22 +438,39 @@ def _merge(root: Path, new: pa.Table, report: IngestReport) -> np.ndarray:
     outcome[replace] = UPDATED
     outcome[tie & ~differs] = UNCHANGED
     incoming = ~matched | replace
-    removed_ids: dict[str, list[int]] = {}
-    for r in np.nonzero(replace)[0]:
-        removed_ids.setdefault(old_month[pos[r]], []).append(r)
-    months = sorted(set(months_new[incoming]) | set(removed_ids))
-    for month in months:  # one month in memory at a time
-        part = _read_partition(root, month)
-        if month in removed_ids:
-            gone = ids.take(pa.array(removed_ids[month]))
-            part = part.filter(pc.invert(pc.is_in(part.column("reach_out_id"), value_set=gone)))
-        arriving = np.nonzero(incoming & (months_new == month))[0]
+    replaced = np.nonzero(replace)[0]
+    replaced_m = old_m[pos[replaced]]  # the month each replaced row is stored in now
+    months = np.union1d(np.unique(new_m[incoming]), np.unique(replaced_m))
+    for code in months:  # one month in memory at a time
+        part = _read_partition(root, labels[code])
+        gone = replaced[replaced_m == code]
+        if len(gone):
+            part = part.filter(pc.invert(pc.is_in(part.column("reach_out_id"), value_set=ids.take(pa.array(gone)))))
+        arriving = np.nonzero(incoming & (new_m == code))[0]
         if len(arriving):
             part = pa.concat_tables([part, to_canonical(new.take(pa.array(arriving)).select(_schema().names))])
-        _write_partition(root, month, part)
+        _write_partition(root, labels[code], part)
         del part
+    months = [labels[c] for c in months]
     report.partitions_written += months
     return outcome
+
+
+def _month_codes(stored: Any, new: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(month labels, each stored row's code, each new row's code): months as small integers - a few distinct
+    values, so no per-row Python strings."""
+    from .normalize import _codes
+
+    old_vals, old_c = _codes(pa.chunked_array([stored]) if isinstance(stored, pa.Array) else stored)
+    new_vals, new_c = _codes(pa.chunked_array([new]) if isinstance(new, pa.Array) else new)
+    labels = sorted(set(old_vals.to_pylist()) | set(new_vals.to_pylist()))
+    index = {m: i for i, m in enumerate(labels)}
+
+    def unified(values: pa.Array, codes: np.ndarray) -> np.ndarray:
+        lookup = np.array([index[m] for m in values.to_pylist()], dtype=np.int64)
+        return lookup[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+
+    return labels, unified(old_vals, old_c), unified(new_vals, new_c)
 
 
 def _combine(before: np.ndarray, after: np.ndarray) -> np.ndarray:

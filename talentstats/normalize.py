@@ -884,14 +884,15 @@ def _message_plan(headers: list[str]) -> Any:
 
 def normalized_chunks(files: Sequence[Path], report: LoadReport, rejects: list, mapping: Mapping[str, str],
                       source_tz: str = "UTC", sheet: str | int | None = None, dayfirst: bool = False,
-                      metrics_only: bool = False, offset: int = 0) -> Iterator[pa.Table]:
-    """The canonical rows (with ``_order``) of reach-out exports, chunk by chunk as the files are streamed;
-    counts rows read into ``report`` and appends rejected rows to ``rejects``."""
+                      metrics_only: bool = False, offset: int = 0,
+                      chunk_rows: int | None = None) -> Iterator[pa.Table]:
+    """The canonical rows (with ``_order``) of reach-out exports, chunk by chunk (of ``chunk_rows``) as the files
+    are streamed; counts rows read into ``report`` and appends rejected rows to ``rejects``."""
     from .read import iter_raw
 
     for path in files:
         report.files.append(str(path))
-        for raw in iter_raw(path, sheet, plan=_plan(mapping, metrics_only)):
+        for raw in iter_raw(path, sheet, plan=_plan(mapping, metrics_only), chunk_rows=chunk_rows):
             good, bad = normalize_arrow(raw, mapping, source_tz, dayfirst, offset)
             offset += raw.table.num_rows
             report.rows_read += raw.table.num_rows

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import talentstats.dataset as dataset_module
 import talentstats.read as read_module
 from talentstats.columns import CANONICAL
 from talentstats.dataset import MARKER, ingest, ingest_reports, is_dataset, months_between, read_dataset
@@ -218,6 +219,7 @@ def test_ingest_text_summary(cli, tmp_path):
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stream files in chunks of 997 rows (as a file larger than memory would be, in 2M-row chunks)."""
     monkeypatch.setattr(read_module, "CHUNK_ROWS", 997)
+    monkeypatch.setattr(dataset_module, "INGEST_CHUNK_ROWS", 997)
     monkeypatch.setattr(read_module, "_BLOCK", 1 << 14)
 
 
@@ -291,7 +293,7 @@ def test_a_dataset_url_is_read_through_fsspec(cli, sample_dataset):
     assert json.loads(out) == json.loads(want)
 
 
-def test_an_export_is_ingested_chunk_by_chunk_like_a_whole_load(tmp_path, small_chunks):
+def test_an_export_is_ingested_chunk_by_chunk_like_a_whole_load(tmp_path, small_chunks, monkeypatch):
     """Ingest streams (an export larger than memory can be ingested): chunks merged one by one give the table
     and the load report of one load of the whole export, duplicates across chunks included."""
     lines = [f"r{i},C{i % 7},s{i % 3},{i % 10},2026-{9 + i % 3:02d}-{1 + i % 28:02d}T10:00:00Z,"
@@ -303,7 +305,11 @@ def test_an_export_is_ingested_chunk_by_chunk_like_a_whole_load(tmp_path, small_
     msgs = tmp_path / "messages.csv"
     msgs.write_text("Message ID,Reach Out ID,Opened At\n" + "".join(
         f"m{i},r{i},{'2026-11-02T10:00:00Z' if i % 4 == 0 else ''}\n" for i in range(0, 3000, 3)), encoding="utf-8")
+    merges = []
+    merge = dataset_module._merge
+    monkeypatch.setattr(dataset_module, "_merge", lambda *a: merges.append(a[1].num_rows) or merge(*a))
     report = ingest([export], tmp_path / "ds", messages=[msgs])
+    assert len(merges) >= 3  # 2,604 rows in chunks of about 997: merged chunk by chunk
     whole = read_reach_outs(export, messages=msgs)
     assert report.load == whole.report.as_dict()
     assert report.opens_source == whole.report.opens_source
