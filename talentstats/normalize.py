@@ -810,7 +810,8 @@ def load_messages(raw: RawTable) -> tuple[pa.Table, pd.DataFrame, MessagesReport
                           ("unreadable opened flag '" + _row_texts(col, rows) + "'").to_numpy(dtype=object)))
         bad |= unreadable
         opened |= flag == 1
-    if parts:
+    parts = [p for p in parts if len(p[0])]
+    if parts:  # (line numbers only for rows actually rejected: they may cost a parse of the file)
         rows = np.concatenate([p[0] for p in parts])
         rejects = pd.DataFrame({"file": raw.path, "line": raw.lines(rows),
                                 "column": np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in parts]),
@@ -1043,16 +1044,23 @@ def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = N
     if len({tuple(p.column_names) for p in parts}) > 1:  # some files name their messages, some do not
         parts = [p.select(["reach_out_id", "opened"]) for p in parts]
     msgs = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    del parts
     ids, codes = _codes(msgs.column("reach_out_id"))
+    was_opened = msgs.column("opened").to_numpy(zero_copy_only=False)
+    first = np.ones(msgs.num_rows, dtype=bool)
     if "message_id" in msgs.column_names:
-        # the same message exported twice is one message (opened if any copy says so)
+        # the same message exported twice is one message (opened if any copy says so); only message ids seen
+        # more than once can be copies, so only their (message, reach out) pairs are compared
         _, m_codes = _codes(msgs.column("message_id"))
-        first = ~pd.Series(m_codes.astype(np.int64) * (len(ids) + 1) + codes).duplicated().to_numpy()
+        del msgs
+        repeated = np.nonzero(np.bincount(m_codes + 1)[m_codes + 1] > 1)[0]
+        if len(repeated):
+            pairs = m_codes[repeated] * (len(ids) + 1) + codes[repeated]
+            first[repeated] = ~pd.Series(pairs).duplicated().to_numpy()
+        del m_codes
         total.duplicates_collapsed = int(len(first) - first.sum())
         total.rows_loaded -= total.duplicates_collapsed
-    else:
-        first = np.ones(msgs.num_rows, dtype=bool)
     valid = codes >= 0
     per_id = np.bincount(codes[valid & first], minlength=len(ids))
-    opened = np.unique(codes[msgs.column("opened").to_numpy(zero_copy_only=False) & valid])
+    opened = np.unique(codes[was_opened & valid])
     return Opens(ids.take(pa.array(opened, pa.int64())), ids, per_id, total)

@@ -36,21 +36,6 @@ def _text_lines(path: str | Path, gz: bool, encoding: str) -> Iterator[str]:
         yield from fh
 
 
-def _line_count(path: str | Path, gz: bool) -> int:
-    """Number of physical lines, counted on the bytes (an unterminated last line counts)."""
-    n = 0
-    last = b""
-    carry_cr = False
-    with _open_bytes(path, gz) as fh:
-        while chunk := fh.read(_CHUNK):
-            n += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
-            if carry_cr and chunk.startswith(b"\n"):
-                n -= 1  # a \r\n split between two chunks
-            carry_cr = chunk.endswith(b"\r")
-            last = chunk[-1:]
-    return n + (1 if last and last not in b"\r\n" else 0)
-
-
 class _Records:
     """csv.reader over physical lines, giving each record with the lines it spans and its raw text."""
 
@@ -74,25 +59,74 @@ class _Records:
             first = self._reader.line_num + 1
 
 
+def _one_record_per_line(path: str | Path, gz: bool) -> bool:
+    """Whether every physical line is one record: no line break inside a quoted value (the number of quote
+    characters before every line break is even), no blank line before the last record, no lone ``\r``.
+    Vectorised over the bytes, so streamed chunks of a large file get their line numbers without a parse."""
+    carry = np.uint8(0)  # quotes seen so far, mod 256 (only the parity matters)
+    blank_at, last_content, offset, prev = -1, -1, 0, b""
+    lone_cr = re.compile(rb"\r(?!\n)")
+    with _open_bytes(path, gz) as fh:
+        while block := fh.read(_CHUNK):
+            if offset == 0 and block[:1] in (b"\r", b"\n"):
+                return False  # a blank first line: the header is not on line 1
+            b = np.frombuffer(block, dtype=np.uint8)
+            quotes = np.cumsum(b == 34, dtype=np.uint8) + carry
+            if (quotes[b == 10] & 1).any():
+                return False
+            carry = quotes[-1]
+            text = prev + block  # (the previous blocks' last 2 bytes: a \r\n or blank line may straddle)
+            if lone_cr.search(text[:-1] if text.endswith(b"\r") else text):
+                return False
+            for blank in (b"\n\n", b"\n\r\n"):
+                at = text.find(blank)
+                if at >= 0 and blank_at < 0:
+                    blank_at = offset - len(prev) + at
+            content = np.flatnonzero((b != 10) & (b != 13))
+            if len(content):
+                last_content = offset + int(content[-1])
+            offset += len(block)
+            prev = text[-2:]
+    return blank_at < 0 or blank_at >= last_content
+
+
+_ROW_LINES: dict[tuple, np.ndarray | None] = {}  # the last file's row lines (streamed chunks share them)
+
+
+def _file_key(path: str | Path, gz: bool, encoding: str, delimiter: str) -> tuple:
+    st = Path(path).stat()
+    return (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, gz, encoding, delimiter)
+
+
 def csv_row_lines(path: str | Path, gz: bool, encoding: str, delimiter: str, rows: int) -> np.ndarray | None:
     """The file line on which each of the ``rows`` data rows starts, as Arrow reads them (blank lines are not
-    rows); None when row i simply is on line i + 2 (no blank lines, no line breaks inside values)."""
-    if not encoding.startswith("utf-16") and _line_count(path, gz) == rows + 1:
+    rows); None when row i simply is on line i + 2 (no blank lines, no line breaks inside values). Worked out
+    once per file, however many streamed chunks ask."""
+    key = _file_key(path, gz, encoding, delimiter)
+    if key not in _ROW_LINES:
+        _ROW_LINES.clear()
+        _ROW_LINES[key] = _row_lines(path, gz, encoding, delimiter)
+    found = _ROW_LINES[key]
+    if found is None or len(found) < rows:  # (the two parsers disagree: keep the simple numbering)
         return None
-    starts = []
+    return found[:rows]
+
+
+def _row_lines(path: str | Path, gz: bool, encoding: str, delimiter: str) -> np.ndarray | None:
+    if not encoding.startswith("utf-16") and _one_record_per_line(path, gz):
+        return None
+    from array import array
+
+    starts = array("q")
     try:
         records = iter(_Records(_text_lines(path, gz, encoding), delimiter))
         next(records, None)  # the header
         for first, _last, fields, _raw in records:
             if fields:
                 starts.append(first)
-                if len(starts) == rows:
-                    break
     except (csv.Error, UnicodeError):
         return None
-    if len(starts) < rows:  # the two parsers disagree: keep the simple numbering
-        return None
-    return np.asarray(starts, dtype=np.int64)
+    return np.frombuffer(starts, dtype=np.int64).copy()
 
 
 def locate_csv_error(path: str | Path, gz: bool, encoding: str, delimiter: str, names: Sequence[str],
