@@ -1027,6 +1027,10 @@ class Opens:
         report.messages = self.report
 
 
+#: messages whose ids are hashed at once when copies of a message are looked for (bounds the memory it needs)
+_MESSAGES_PER_PART = 4_000_000
+
+
 def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = None) -> Opens:
     """Read messages exports (streamed; only their id and open columns) into :class:`Opens`."""
     from .read import iter_raw
@@ -1051,13 +1055,20 @@ def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = N
     if "message_id" in msgs.column_names:
         # the same message exported twice is one message (opened if any copy says so); only message ids seen
         # more than once can be copies, so only their (message, reach out) pairs are compared
-        _, m_codes = _codes(msgs.column("message_id"))
+        message_ids = msgs.column("message_id")
         del msgs
-        repeated = np.nonzero(np.bincount(m_codes + 1)[m_codes + 1] > 1)[0]
-        if len(repeated):
-            pairs = m_codes[repeated] * (len(ids) + 1) + codes[repeated]
-            first[repeated] = ~pd.Series(pairs).duplicated().to_numpy()
-        del m_codes
+        # copies share their reach out: hashed part by part (reach outs split into parts of ~4M messages), since
+        # a hash table of every message id at once needs ~100 bytes per message
+        parts_n = max(1, -(-len(codes) // _MESSAGES_PER_PART))
+        part_of = np.where(codes >= 0, codes % parts_n, 0)
+        for k in range(parts_n):
+            rows = np.nonzero(part_of == k)[0] if parts_n > 1 else np.arange(len(codes))
+            _, m_codes = _codes(message_ids.take(pa.array(rows)) if parts_n > 1 else message_ids)
+            repeated = np.bincount(m_codes + 1)[m_codes + 1] > 1
+            if repeated.any():
+                r = rows[repeated]
+                pairs = m_codes[repeated] * (len(ids) + 1) + codes[r]
+                first[r] = ~pd.Series(pairs).duplicated().to_numpy()
         total.duplicates_collapsed = int(len(first) - first.sum())
         total.rows_loaded -= total.duplicates_collapsed
     valid = codes >= 0

@@ -294,6 +294,30 @@ def test_the_same_message_exported_twice_is_collapsed(write, load):
     assert (m.rows_read, m.rows_loaded, m.duplicates_collapsed) == (3, 2, 1)
 
 
+@pytest.mark.parametrize("per_part", [4_000_000, 2, 1])
+def test_message_copies_are_found_part_by_part(write, load, monkeypatch, per_part):
+    """Copies of a message are looked for among the messages of the same reach out, part by part (bounded
+    memory): the same counts however the reach outs are split. m1 is exported three times for r1 (two copies),
+    m2 twice but for different reach outs (no copy), m3 once; r4 is in no reach-out export."""
+    import talentstats.normalize as normalize
+
+    monkeypatch.setattr(normalize, "_MESSAGES_PER_PART", per_part)
+    ros = write("reach_outs.csv", REACH_OUTS)
+    msgs = write("messages.csv", """
+        Message ID,Reach Out ID,Opened At
+        m1,r1,
+        m2,r2,
+        m1,r1,2026-11-16T10:00:00Z
+        m2,r3,
+        m3,r4,2026-11-17T10:00:00Z
+        m1,r1,
+        """)
+    loaded = load(ros, messages=msgs)
+    assert loaded.table["opened"].tolist() == [True, False, False]
+    m = loaded.report.messages
+    assert (m.rows_read, m.rows_loaded, m.duplicates_collapsed, m.unmatched_messages) == (6, 4, 2, 1)
+
+
 def test_messages_rejects_are_reported_beside_the_reach_out_counts(write, load):
     ros = write("reach_outs.csv", REACH_OUTS)
     msgs = write("messages.csv", """
