@@ -358,6 +358,11 @@ def _split_key(by_key_state: pd.DataFrame) -> str:
     return keys[0]
 
 
+#: the y axis of horizontal bar charts: one row per category, in the order given, first on top
+_CATEGORY_ROWS = {"autorange": "reversed", "automargin": True, "type": "category", "categoryorder": "array",
+                  "ticklabelstandoff": 6}
+
+
 def build_state_breakdown(
     by_state: pd.DataFrame, by_campaign_state: pd.DataFrame | None = None, *, title: str | None = None
 ) -> go.Figure:
@@ -396,13 +401,7 @@ def build_state_breakdown(
         legend={"orientation": "v", "yanchor": "top", "y": 1.0, "traceorder": "normal", "title": {"text": "State"}},
         uniformtext={"minsize": 10, "mode": "hide"},
         xaxis={"title": {"text": "Reach outs"}, "tickformat": ",d", "rangemode": "tozero"},
-        yaxis={
-            "autorange": "reversed",
-            "automargin": True,
-            "type": "category",
-            "categoryorder": "array",
-            "ticklabelstandoff": 6,
-        },
+        yaxis=_CATEGORY_ROWS,
     )
     fig = go.Figure(data=traces, layout=layout)
     update_state_breakdown(fig, by_state, by_campaign_state)
@@ -669,13 +668,7 @@ def build_comparison(stats: pd.DataFrame, key: str = "campaign", *, title: str |
         bargroupgap=0.05,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "traceorder": "normal"},
         xaxis={"title": {"text": "Count"}, "tickformat": ",d", "rangemode": "tozero"},
-        yaxis={
-            "autorange": "reversed",
-            "automargin": True,
-            "type": "category",
-            "categoryorder": "array",
-            "ticklabelstandoff": 6,
-        },
+        yaxis=_CATEGORY_ROWS,
     )
     fig = go.Figure(data=traces, layout=layout)
     update_comparison(fig, stats)

@@ -408,8 +408,7 @@ def _merge(root: Path, new: pa.Table, report: IngestReport) -> np.ndarray:
                      dtype=np.int64)
     matched = pos >= 0
     if matched.any():  # an export that says nothing about opens keeps the opens stored (from a messages export)
-        known = pc.take(stored.column("opened"), pa.array(np.where(matched, pos, 0)))
-        known = pc.if_else(pa.array(matched), known, pa.nulls(len(pos), pa.bool_()))
+        known = stored.column("opened").take(pa.array(pos, mask=~matched))  # (null where not stored)
         at = new.schema.get_field_index("opened")
         new = new.set_column(at, "opened", pc.coalesce(new.column("opened"), known))
     oldest = np.iinfo(np.int64).min

@@ -82,9 +82,8 @@ def _one_record_per_line(path: str | Path, gz: bool) -> bool:
                 at = text.find(blank)
                 if at >= 0 and blank_at < 0:
                     blank_at = offset - len(prev) + at
-            content = np.flatnonzero((b != 10) & (b != 13))
-            if len(content):
-                last_content = offset + int(content[-1])
+            if content := len(block.rstrip(b"\r\n")):
+                last_content = offset + content - 1
             offset += len(block)
             prev = text[-2:]
     return blank_at < 0 or blank_at >= last_content
