@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,6 +191,30 @@ _NOT_INTERESTED = {"not interested", "notinterested", "👎", ":-1:", "-1", "thu
                    "negative", "no", ":thumbsdown:", "uninterested"}
 
 
+#: invisible characters that carry no meaning in a name: removed wherever they stand
+_INVISIBLE = "\u200b\u2060\ufeff\u00ad"
+#: characters stripped from both ends of a text value: every Unicode whitespace (NBSP, ideographic space, ...)
+#: and the zero-width joiners (which inside a value may join an emoji, so are kept there)
+_EDGE = "".join(c for c in map(chr, range(0x3000 + 1)) if c.isspace()) + "\u200c\u200d" + _INVISIBLE
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+
+
+def clean_text(value: str | None) -> str | None:
+    """The text rule for campaign, sender, response via and response type values: NFC-normalised, invisible
+    characters (zero-width space, word joiner, BOM, soft hyphen) removed, surrounding Unicode whitespace and
+    zero-width joiners stripped. ``"Sales\u00a0"``, ``" Sales"`` and ``"Sa\u200bles"`` all become ``"Sales"``.
+    Blank means empty after this."""
+    if value is None:
+        return None
+    return unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", value).strip(_EDGE))
+
+
+def clean_text_arrow(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """:func:`clean_text` for an Arrow text array (vectorised; the same result value for value)."""
+    values = pc.replace_substring_regex(_str(values), f"[{_INVISIBLE}]", "")
+    return pc.utf8_normalize(pc.utf8_trim(values, _EDGE), "NFC")
+
+
 def _by_distinct(values: pd.Series, fn: Any, dtype: Any = object) -> pd.Series:
     """Apply ``fn`` to each distinct value and broadcast back (fast on columns with few distinct values)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -217,20 +242,31 @@ def parse_state(value: Any) -> int | None:
     return None
 
 
+def _response_class(text: str) -> str | None:
+    """ "Interested" / "Not Interested" for a documented spelling of either, else None."""
+    low = text.lower()
+    squeezed = re.sub(r"\s+", " ", low.replace("_", " ").replace("-", " ")).strip()
+    for words, label in ((_INTERESTED, "Interested"), (_NOT_INTERESTED, "Not Interested")):
+        if low in words or squeezed in words or squeezed.replace(" ", "") in words:
+            return label
+    return None
+
+
 def parse_response_type(value: Any) -> str | None:
-    """"Interested" / "Not Interested" from words or emoji; other text kept as is (stripped); blank -> None."""
+    """"Interested" / "Not Interested" from the documented words or emoji, alone or as the CRM writes them
+    ("Interested (👍)"); other text kept as cleaned by :func:`clean_text`; blank -> None."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
-    text = str(value).strip()
+    text = clean_text(str(value))
     if not text:
         return None
-    low = re.sub(r"\s+", " ", text.lower().replace("_", " ").replace("-", " ").strip())
-    raw = text.lower()
-    if raw in _INTERESTED or low in _INTERESTED or low.replace(" ", "") in _INTERESTED:
-        return "Interested"
-    if raw in _NOT_INTERESTED or low in _NOT_INTERESTED or low.replace(" ", "") in _NOT_INTERESTED:
-        return "Not Interested"
-    return text
+    label = _response_class(text)
+    if label is None:
+        # "Interested (👍)": a label and an emoji in brackets that name the same class
+        m = re.fullmatch(r"(.+?)\s*\(\s*(.+?)\s*\)", text)
+        if m and (first := _response_class(m.group(1))) == _response_class(m.group(2)):
+            label = first
+    return label or text
 
 
 def parse_flag(value: Any) -> bool | None:
@@ -463,22 +499,26 @@ def _texts_by_distinct(col: pa.ChunkedArray, fn: Any) -> pa.DictionaryArray:
 
 
 def _names(col: pa.ChunkedArray | None, n: int, blank_to_null: bool) -> pa.ChunkedArray:
-    """Trimmed text as dictionary<int32, string> (few distinct values: campaigns, senders, response via):
-    blank -> null with ``blank_to_null``, else missing -> "". Works on the distinct values only."""
+    """Text by the text rule (:func:`clean_text_arrow`) as dictionary<int32, string> with unique values (few
+    distinct values: campaigns, senders, response via): blank -> null with ``blank_to_null``, else missing -> "".
+    Works on the distinct values only; spellings that clean to one value share one dictionary entry."""
     if col is None:
         col = pa.chunked_array([pa.nulls(n, pa.string())], pa.string())
     if not (pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type)):
         col = pa.chunked_array([pc.dictionary_encode(_str(_text(col)).combine_chunks())])
     out = []
     for chunk in col.chunks:
-        values = pc.utf8_trim_whitespace(chunk.dictionary)
-        idx = chunk.indices
+        merged = pc.dictionary_encode(clean_text_arrow(chunk.dictionary))  # unique cleaned values
+        values, idx = merged.dictionary, pc.take(merged.indices, chunk.indices)
         if blank_to_null:
             blank = pc.fill_null(pc.take(pc.equal(values, ""), idx), False)
             idx = pc.if_else(blank, pa.scalar(None, idx.type), idx)
         elif idx.null_count:
-            values = pa.concat_arrays([values, pa.array([""], values.type)])
-            idx = pc.fill_null(idx, len(values) - 1)
+            empty = pc.index(values, "").as_py()
+            if empty < 0:
+                values = pa.concat_arrays([values, pa.array([""], values.type)])
+                empty = len(values) - 1
+            idx = pc.fill_null(idx, pa.scalar(empty, idx.type))
         out.append(pa.DictionaryArray.from_arrays(idx, values))
     return pa.chunked_array(out, _DICT)
 
