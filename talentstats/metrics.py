@@ -385,22 +385,10 @@ def has_open_info(frame: Any) -> bool:
 
 
 def stats_dicts(stats: Any) -> list[dict[str, Any]]:
-    """Rows of a statistics frame as plain dicts (nulls as None), e.g. for JSON."""
+    """Rows of a statistics frame as plain dicts (nulls as None), e.g. for JSON: one Arrow conversion, no
+    per-value Python work."""
     f = nw.from_native(stats, eager_only=True)
-    return [{k: _plain(v) for k, v in row.items()} for row in f.iter_rows(named=True)]
-
-
-def _plain(v: Any) -> Any:
-    try:
-        import pandas as pd
-
-        if v is pd.NA or (isinstance(v, float) and v != v):
-            return None
-    except ImportError:  # pragma: no cover
-        pass
-    if hasattr(v, "item"):
-        return v.item()
-    return v
+    return f.to_arrow().select(f.columns).to_pylist()  # (select: a pandas index is not a column)
 
 
 def members(frame: IntoFrameT, start: dt.date | str, end: dt.date | str, tz: str = "UTC",
