@@ -3,17 +3,41 @@
 >>> import talentstats as ts
 >>> table, report = ts.read_reach_outs("sample_data/reach_outs.csv", messages="sample_data/messages.csv")
 >>> ts.campaign_stats(table, "2026-11-16", "2026-11-22", by="campaign")  # doctest: +SKIP
+
+Names are imported on first use (PEP 562), so that the command line starts without pandas.
 """
 
-from .errors import InputError, MissingColumnError, TalentstatsError, UsageError
-from .metrics import COUNTS, GROUP_KEYS, METRICS, RATES, campaign_stats, rollup, stat_counts
-from .normalize import Loaded, LoadReport, read_reach_outs
-from .states import STATES, state_label
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "COUNTS", "GROUP_KEYS", "METRICS", "RATES", "STATES",
-    "InputError", "LoadReport", "Loaded", "MissingColumnError", "TalentstatsError", "UsageError",
-    "campaign_stats", "read_reach_outs", "rollup", "stat_counts", "state_label",
-]
+_WHERE = {
+    "InputError": "errors", "MissingColumnError": "errors", "TalentstatsError": "errors", "UsageError": "errors",
+    "COUNTS": "metrics", "GROUP_KEYS": "metrics", "METRICS": "metrics", "RATES": "metrics",
+    "campaign_stats": "metrics", "rollup": "metrics", "stat_counts": "metrics",
+    "Loaded": "normalize", "LoadReport": "normalize", "read_reach_outs": "normalize",
+    "STATES": "states", "state_label": "states",
+}
+
+__all__ = sorted(_WHERE)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .errors import InputError, MissingColumnError, TalentstatsError, UsageError  # noqa: F401
+    from .metrics import COUNTS, GROUP_KEYS, METRICS, RATES, campaign_stats, rollup, stat_counts  # noqa: F401
+    from .normalize import Loaded, LoadReport, read_reach_outs  # noqa: F401
+    from .states import STATES, state_label  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'talentstats' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

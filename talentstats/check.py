@@ -12,6 +12,8 @@ responded_without_open        responded but no tracked open (a reply does not im
 future                        created after the moment of the check (clock or time-zone errors)
 stale_campaigns               campaigns with no reach out created in the 4 weeks up to the data's newest date
 unmatched_messages            messages whose reach out is not in the reach-out exports
+merged_spellings              raw spellings of one campaign, sender, response via or response type that the text
+                              rule merged ("Sales" / "Sales " / "Sales\\u00a0" -> "Sales"), with counts and lines
 ============================  ===================================================================================
 
 "Stale" is measured from the newest creation date in the data that is not in the future (``as_of``), not from
@@ -30,15 +32,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .columns import ALIASES
 from .errors import InputError, UsageError
-from .normalize import Loaded, match_headers
+from .normalize import Loaded, clean_text, match_headers, parse_response_type
 from .read import expand_paths, read_raw
 from .states import STATES
 
 KINDS: tuple[str, ...] = ("unreadable", "rejected", "duplicates", "case_ids", "interested_not_responded",
-                          "responded_without_open", "future", "stale_campaigns", "unmatched_messages")
+                          "responded_without_open", "future", "stale_campaigns", "unmatched_messages",
+                          "merged_spellings")
+#: the columns the text rule cleans (docs/metrics.md "Text values")
+TEXT_COLUMNS = ("campaign", "sender", "response_via", "response_type")
 STALE_DAYS = 28
 
 
@@ -144,6 +151,7 @@ def check_loaded(loaded: Loaded, *, inputs: Sequence[str | Path] = (), mapping: 
         _future(table, now_ts, tz, limit),
         _stale(table, as_of, tz, limit),
         _unmatched(report),
+        _merged_spellings(report, mapping, sheet, limit),
     ]
     skipped = {u["file"] for u in unreadable}
     message_files = [str(p) for p in expand_paths(inputs) if str(p) not in report.files and str(p) not in skipped] \
@@ -292,6 +300,56 @@ def _unmatched(report: Any) -> Finding:
                    f"{n:,} message(s) belong to reach outs not in the reach-out exports (a partial export?).")
 
 
+def _spellings(path: str, sheet: str | int | None, mapping: Mapping[str, str] | None) -> pd.DataFrame:
+    """Each distinct raw value of the text columns of one export: its count and first line."""
+    raw = read_raw(path, sheet)
+    found = match_headers(raw.table.column_names, ALIASES, mapping)
+    frames = []
+    for column in TEXT_COLUMNS:
+        if column not in found:
+            continue
+        enc = pc.dictionary_encode(raw.table.column(found[column]).cast(pa.string())).combine_chunks()
+        codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+        values = enc.dictionary.to_pylist()
+        ok = codes >= 0
+        counts = np.bincount(codes[ok], minlength=len(values))
+        first = np.full(len(values), -1, dtype=np.int64)
+        rows = np.nonzero(ok)[0]
+        first[codes[rows][::-1]] = rows[::-1]  # the first row of each value (the last write wins)
+        frames.append(pd.DataFrame({"column": column, "raw": values, "rows": counts, "file": path,
+                                    "line": raw.lines(first) if len(values) else np.zeros(0, np.int64)}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["column", "raw", "rows", "file", "line"])
+
+
+def _merged_spellings(report: Any, mapping: Mapping[str, str] | None, sheet: str | int | None,
+                      limit: int) -> Finding:
+    title = "Spellings merged by the text rule"
+    spell = pd.concat([_spellings(p, sheet, mapping) for p in report.files], ignore_index=True)
+    if len(spell):
+        cleaned = [parse_response_type(v) if c == "response_type" else clean_text(v)
+                   for c, v in zip(spell["column"], spell["raw"], strict=True)]  # (distinct values, not rows)
+        spell["value"] = [v or "" for v in cleaned]
+        spell = spell[spell["value"] != ""]
+        per = spell.groupby(["column", "value", "raw"], sort=False).agg(rows=("rows", "sum"), file=("file", "first"),
+                                                                        line=("line", "first")).reset_index()
+        kinds = per.groupby(["column", "value"], sort=False)["raw"].transform("size")
+        per = per[kinds > 1].sort_values(["column", "value", "rows"], ascending=[True, True, False], kind="stable")
+    else:
+        per = spell
+    groups = list(per.groupby(["column", "value"], sort=False)) if len(per) else []
+    n = len(groups)
+    if not n:
+        return Finding("merged_spellings", title, 0, "No two raw spellings of a name were merged.")
+    items = [{"column": col, "value": value,
+              "spellings": [{"raw": r.raw, "rows": int(r.rows), "first": f"{Path(r.file).name}:{int(r.line)}"}
+                            for r in g.itertuples(index=False)]}
+             for (col, value), g in groups[:limit]]
+    return Finding("merged_spellings", title, n,
+                   f"{n:,} value(s) are written in more than one raw spelling (surrounding or invisible spaces, "
+                   f"Unicode forms, response-type aliases) and are counted as one:", items, n - len(items))
+
+
 # --------------------------------------------------------------------------------------------- output
 
 
@@ -359,6 +417,12 @@ def _item_lines(kind: str, items: Sequence[Mapping[str, Any]]) -> list[str]:
     return [_item_text(kind, i) for i in items]
 
 
+def _visible(text: str) -> str:
+    """Quoted text with every invisible or non-printing character written as an escape ("Sales\\u00a0")."""
+    inner = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text.replace("\\", "\\\\"))
+    return f'"{inner}"'
+
+
 def _item_text(kind: str, item: Mapping[str, Any]) -> str:
     if kind == "unreadable":
         return item["error"]
@@ -369,6 +433,10 @@ def _item_text(kind: str, item: Mapping[str, Any]) -> str:
         return f"{item['reach_out_id']}: {item['rows']} rows ({', '.join(item['where'])})"
     if kind == "case_ids":
         return " / ".join(item["reach_out_ids"])
+    if kind == "merged_spellings":
+        shown = " / ".join(f"{_visible(sp['raw'])} ({sp['rows']:,}, {sp['first']})"
+                           for sp in item["spellings"])
+        return f"{item['column']}: {shown} -> {_visible(item['value'])}"
     if kind == "stale_campaigns":
         return f"{item['campaign']}: last reach out created {item['last_created']} ({item['reach_outs']:,} in all)"
     return str(dict(item))

@@ -45,7 +45,8 @@ def test_every_finding_on_a_hand_built_export(cli, export):
     assert doc["load"] == {"rows_read": 8, "rows_loaded": 6, "rows_rejected": 1, "duplicates_collapsed": 1}
     assert {k: v["count"] for k, v in f.items()} == {
         "unreadable": 0, "rejected": 1, "duplicates": 1, "case_ids": 1, "interested_not_responded": 1,
-        "responded_without_open": 1, "future": 1, "stale_campaigns": 1, "unmatched_messages": None}
+        "responded_without_open": 1, "future": 1, "stale_campaigns": 1, "unmatched_messages": None,
+        "merged_spellings": 0}
     assert f["rejected"]["items"] == [{"file": str(export), "line": 4, "column": "State",
                                        "reason": "unknown state 'Lost'"}]
     assert f["duplicates"]["items"] == [{"reach_out_id": "r1", "rows": 2, "where": ["export.csv:2", "export.csv:6"]}]
@@ -65,7 +66,7 @@ def test_every_finding_on_a_hand_built_export(cli, export):
     ("rejected", 1, ["rejected"]),
     ("future,stale-campaigns", 1, ["future", "stale_campaigns"]),
     ("unmatched_messages", 0, []),  # not checked (no messages export): nothing to fail on
-    ("all", 1, [k for k in KINDS if k not in ("unmatched_messages", "unreadable")]),
+    ("all", 1, [k for k in KINDS if k not in ("unmatched_messages", "unreadable", "merged_spellings")]),
 ])
 def test_fail_on_exit_codes(cli, export, fail_on, code, failed):
     got, out, err = cli("check", export, "--format", "json", "--now", NOW, "--fail-on", fail_on)
@@ -169,3 +170,35 @@ def test_corpus_folder_lists_every_unreadable_file_and_checks_the_rest(cli):
         f"{CORPUS / 'text_unbalanced_quote.csv'}:3: column 'Campaign': a quote opened in this value is never "
         f"closed, so lines 3-4 run together (unbalanced quote)")
     assert f["rejected"]["count"] == 21 and len(json.loads(out)["files"]) == 24
+
+
+SPELLINGS = (
+    "Reach Out ID,Campaign,Sender,State,Created At,Response Via,Response Type\n"
+    "1,Sales,a,2,2026-11-16T09:00:00Z,Email,Interested (👍)\n"
+    "2,Sales ,a,2,2026-11-16T09:00:00Z,Email,Interested\n"
+    "3,Sales\u00a0,a,2,2026-11-16T09:00:00Z,Email,👍\n"
+    "4,Sales,a,2,2026-11-16T09:00:00Z,\"  \",\n"
+    "5,Cafe\u0301,\u200ba,2,2026-11-16T09:00:00Z,,\n"
+    "6,Café,a,2,2026-11-16T09:00:00Z,,\n"
+)
+
+
+def test_merged_spellings_are_listed_with_counts_and_first_lines(cli, tmp_path):
+    path = tmp_path / "spellings.csv"
+    path.write_text(SPELLINGS, encoding="utf-8")
+    code, out, err = cli("check", path, "--format", "json", "--now", NOW, "--fail-on", "merged_spellings")
+    assert (code, err) == (1, "")
+    f = findings(out)["merged_spellings"]
+    assert f["count"] == 4
+    got = {(i["column"], i["value"]): [(s["raw"], s["rows"], s["first"]) for s in i["spellings"]] for i in f["items"]}
+    assert got == {
+        ("campaign", "Café"): [("Cafe\u0301", 1, "spellings.csv:6"), ("Café", 1, "spellings.csv:7")],
+        ("campaign", "Sales"): [("Sales", 2, "spellings.csv:2"), ("Sales ", 1, "spellings.csv:3"),
+                                ("Sales\u00a0", 1, "spellings.csv:4")],
+        ("response_type", "Interested"): [("Interested (👍)", 1, "spellings.csv:2"),
+                                          ("Interested", 1, "spellings.csv:3"), ("👍", 1, "spellings.csv:4")],
+        ("sender", "a"): [("a", 5, "spellings.csv:2"), ("\u200ba", 1, "spellings.csv:6")],
+    }
+    code, out, err = cli("check", path, "--now", NOW)
+    assert '"Sales" (2, spellings.csv:2) / "Sales " (1, spellings.csv:3) / "Sales\\u00a0" (1, spellings.csv:4)' \
+        ' -> "Sales"' in out
