@@ -16,19 +16,20 @@ __version__ = "0.1.0"
 
 _WHERE = {
     "InputError": "errors", "MissingColumnError": "errors", "TalentstatsError": "errors", "UsageError": "errors",
-    "COUNTS": "metrics", "GROUP_KEYS": "metrics", "METRICS": "metrics", "RATES": "metrics",
-    "campaign_stats": "metrics", "rollup": "metrics", "stat_counts": "metrics",
-    "Loaded": "normalize", "LoadReport": "normalize", "read_reach_outs": "normalize",
-    "STATES": "states", "state_label": "states",
+    "COUNTS": "stats.metrics", "GROUP_KEYS": "stats.metrics", "METRICS": "stats.metrics", "RATES": "stats.metrics",
+    "campaign_stats": "stats.metrics", "rollup": "stats.metrics", "stat_counts": "stats.metrics",
+    "Loaded": "load.accounting", "LoadReport": "load.accounting", "read_reach_outs": "load.loader",
+    "STATES": "stats.states", "state_label": "stats.states",
 }
 
 __all__ = sorted(_WHERE)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .errors import InputError, MissingColumnError, TalentstatsError, UsageError  # noqa: F401
-    from .metrics import COUNTS, GROUP_KEYS, METRICS, RATES, campaign_stats, rollup, stat_counts  # noqa: F401
-    from .normalize import Loaded, LoadReport, read_reach_outs  # noqa: F401
-    from .states import STATES, state_label  # noqa: F401
+    from talentstats.errors import InputError, MissingColumnError, TalentstatsError, UsageError  # noqa: F401
+    from talentstats.load.accounting import Loaded, LoadReport  # noqa: F401
+    from talentstats.load.loader import read_reach_outs  # noqa: F401
+    from talentstats.stats.metrics import COUNTS, GROUP_KEYS, METRICS, RATES, campaign_stats, rollup, stat_counts  # noqa: F401
+    from talentstats.stats.states import STATES, state_label  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

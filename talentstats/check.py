@@ -35,11 +35,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columns import ALIASES
-from .errors import InputError, UsageError
-from .normalize import Loaded, clean_text, match_headers, parse_response_type
-from .read import expand_paths, read_raw
-from .states import STATES
+from talentstats.errors import InputError, UsageError
+from talentstats.load.accounting import Loaded
+from talentstats.load.columns import ALIASES
+from talentstats.load.headers import match_headers
+from talentstats.load.read import expand_paths, read_raw
+from talentstats.load.values import clean_text, parse_response_type
+from talentstats.stats.states import STATES
 
 KINDS: tuple[str, ...] = ("unreadable", "rejected", "duplicates", "case_ids", "interested_not_responded",
                           "responded_without_open", "future", "stale_campaigns", "unmatched_messages",

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import TalentstatsError, UsageError
+from talentstats.errors import TalentstatsError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Campaign statistics, dashboards and weekly reports from Talent CRM Reach Out exports.")
@@ -38,8 +38,10 @@ def load(files: list[Path], messages: list[Path] | None, source_tz: str, maps: l
          metrics_only: bool = False, created_range: Any = None):
     """Shared loading for every command that reads exports (``metrics_only``: skip columns no statistic uses;
     ``created_range``: from a dataset folder read only the reach outs created in that UTC range)."""
-    from .normalize import parse_map_options, raise_if_rejected, read_map_file, read_reach_outs
-    from .output import write_rejects
+    from talentstats.load.accounting import raise_if_rejected
+    from talentstats.load.headers import parse_map_options, read_map_file
+    from talentstats.load.loader import read_reach_outs
+    from talentstats.present.output import write_rejects
 
     mapping = read_map_file(map_file) if map_file else {}
     mapping.update(parse_map_options(maps))
@@ -54,7 +56,7 @@ def load(files: list[Path], messages: list[Path] | None, source_tz: str, maps: l
 
 def header_mapping(maps: list[str] | None, map_file: Path | None) -> dict[str, str]:
     """The explicit header mapping of --map-file and --map (--map wins)."""
-    from .normalize import parse_map_options, read_map_file
+    from talentstats.load.headers import parse_map_options, read_map_file
 
     mapping = read_map_file(map_file) if map_file else {}
     mapping.update(parse_map_options(maps))
@@ -95,9 +97,9 @@ def stats(
     FILE may be a dataset folder made by `talentstats ingest` (or its URL, with --engine): only the months of the
     range are read. --engine chooses where the statistics are computed; the numbers are the same on every engine.
     """
-    from .metrics import check_keys, stats_with_total
-    from .output import render_stats
-    from .periods import parse_date, range_instants, resolve_week, zone
+    from talentstats.present.output import render_stats
+    from talentstats.stats.metrics import check_keys, stats_with_total
+    from talentstats.stats.periods import parse_date, range_instants, resolve_week, zone
 
     if fmt not in ("table", "csv", "json"):
         raise UsageError(f"--format {fmt!r}: choose table, csv or json")
@@ -110,12 +112,12 @@ def stats(
     if week is None:
         s, e = parse_date(start, "--start"), parse_date(end, "--end")
     span = range_instants(s, e, tz) if week is None and s <= e else None
-    from .engines import check_engine
+    from talentstats.stats.engines import check_engine
 
     if check_engine(engine) != "pandas" or dask_scheduler or spark_master:
         if (dask_scheduler and engine != "dask") or (spark_master and engine != "spark"):
             raise UsageError("--dask-scheduler goes with --engine dask, --spark-master with --engine spark")
-        from .engines import engine_stats
+        from talentstats.stats.engines import engine_stats
 
         out = engine_stats(engine, files, tz, keys, (s, e) if week is None else None, week, span,
                            messages=messages, source_tz=source_tz, mapping=_mapping(maps, map_file), sheet=sheet,
@@ -133,7 +135,7 @@ def stats(
 
 
 def _mapping(maps: list[str] | None, map_file: Path | None) -> dict[str, str]:
-    from .normalize import parse_map_options, read_map_file
+    from talentstats.load.headers import parse_map_options, read_map_file
 
     mapping = read_map_file(map_file) if map_file else {}
     mapping.update(parse_map_options(maps))
@@ -175,15 +177,15 @@ def report(
 
     from rich.progress import Progress
 
-    from .periods import check_range, parse_date, resolve_week
-    from .report import parse_formats, render
+    from talentstats.report import parse_formats, render
+    from talentstats.stats.periods import check_range, parse_date, resolve_week
 
     formats = parse_formats(fmt)
     if paper.lower() not in ("a4", "letter"):
         raise UsageError(f"--paper {paper!r}: choose A4 or Letter")
     if weeks < 1:
         raise UsageError("--weeks must be at least 1")
-    from .periods import zone
+    from talentstats.stats.periods import zone
 
     zone(tz)
     zone(source_tz)
@@ -237,8 +239,8 @@ def check(
     """Data-quality findings about exports (rejects, duplicates, odd rows, stale campaigns); no statistics."""
     import datetime as dt
 
-    from .check import check_loaded, parse_fail_on, render_check
-    from .periods import zone
+    from talentstats.check import check_loaded, parse_fail_on, render_check
+    from talentstats.stats.periods import zone
 
     if fmt not in ("table", "json"):
         raise UsageError(f"--format {fmt!r}: choose table or json")
@@ -253,9 +255,9 @@ def check(
         except ValueError:
             raise UsageError(f"--now {now!r}: expected an ISO date or time, e.g. 2026-11-27T09:00:00Z")
         when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-    from .check import load_readable
-    from .errors import InputError
-    from .normalize import parse_map_options, read_map_file
+    from talentstats.check import load_readable
+    from talentstats.errors import InputError
+    from talentstats.load.headers import parse_map_options, read_map_file
 
     mapping = read_map_file(map_file) if map_file else {}
     mapping.update(parse_map_options(maps))
@@ -279,7 +281,7 @@ def dashboard(
     source_tz: SourceTz = "UTC",
 ) -> None:
     """Serve the interactive dashboard as a web app with Voilà on localhost."""
-    from .serve import serve_dashboard
+    from talentstats.serve import serve_dashboard
 
     raise typer.Exit(serve_dashboard(files or [], messages=messages or [], port=port, tz=tz, source_tz=source_tz))
 
@@ -305,8 +307,8 @@ def ingest(
     """
     import json
 
-    from .dataset import ingest as run_ingest
-    from .normalize import parse_map_options, read_map_file
+    from talentstats.dataset.write import ingest as run_ingest
+    from talentstats.load.headers import parse_map_options, read_map_file
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt!r}: choose text or json")
@@ -335,7 +337,7 @@ def sample(
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
 ) -> None:
     """Write a realistic, deterministic sample export (reach outs + messages)."""
-    from .sample import write_sample
+    from talentstats.sample import write_sample
 
     if reach_outs < 1:
         raise UsageError("--reach-outs must be at least 1")

@@ -25,8 +25,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import TalentstatsError, UsageError
-from .periods import week_label
+from talentstats.errors import TalentstatsError, UsageError
+from talentstats.present.charts import fmt_count, fmt_rate
+from talentstats.stats.periods import week_label
 
 FORMATS = ("html", "pdf", "ipynb")
 #: paper name -> (CSS page size, width in mm)
@@ -488,7 +489,6 @@ th{vertical-align:bottom}tbody tr:nth-child(even){background:#f7f9fb}
 
 def write_index(out_dir: str | Path) -> Path:
     """DIR/index.html listing every report in DIR with its headline numbers, newest first (atomic)."""
-    from .charts import fmt_count, fmt_rate
 
     out_dir = Path(out_dir)
     entries = []

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from talentstats.states import STATES
+from talentstats.stats.states import STATES
 
 REACH_OUT_COLUMNS: Final[tuple[str, ...]] = (
     "Reach Out ID", "Campaign", "Sender", "State", "Created At", "Updated At",
@@ -47,7 +47,7 @@ _TYPE: Final = (None, "Interested", "Not Interested", "Maybe", "👍", "👎")
 V_BLANK, V_EMAIL, V_MANUAL, V_LINKEDIN = range(4)
 T_BLANK, T_INTERESTED, T_NOT, T_MAYBE, T_UP, T_DOWN = range(6)
 
-# state codes (see talentstats.states)
+# state codes (see talentstats.stats.states)
 S_PROGRESS, S_BOUNCED, S_RESPONDED, S_COMPLETED, S_PAUSED, S_CANCELED, S_UNDONE, S_AUTH, S_PREVENTED, \
     S_PENDING = range(10)
 #: states whose not-yet-sent messages stay in the export (blank Sent At); other states drop them

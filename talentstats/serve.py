@@ -1,7 +1,7 @@
 """Serve the campaign dashboard notebook as a web app with Voilà on localhost (``talentstats dashboard``).
 
 The data reaches the notebook's kernel as environment variables (``TALENTSTATS_DATA`` and friends, read by
-:meth:`talentstats.dashboard.Dashboard.from_paths`), never as code. The exports are loaded once here first, so
+:meth:`talentstats.dashboard.widget.Dashboard.from_paths`), never as code. The exports are loaded once here first, so
 a missing or unreadable file fails with the loader's one-line error before any server starts.
 """
 
@@ -23,9 +23,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .dashboard import ENV_DATA, ENV_FIGURE_ESM, ENV_MESSAGES, ENV_SOURCE_TZ, ENV_TZ, plotly_widget_bundle
-from .errors import UsageError
-from .periods import zone
+from talentstats.dashboard.widget import (
+    ENV_DATA,
+    ENV_FIGURE_ESM,
+    ENV_MESSAGES,
+    ENV_SOURCE_TZ,
+    ENV_TZ,
+    plotly_widget_bundle,
+)
+from talentstats.errors import UsageError
+from talentstats.load.loader import read_reach_outs
+from talentstats.stats.periods import zone
+from talentstats.weekly import default_data
 
 NOTEBOOK_NAME = "campaign_dashboard.ipynb"
 BUNDLE_NAME = "plotly-widgetbundle.js"
@@ -67,7 +76,7 @@ def dashboard_env(files: Sequence[str | Path], messages: Sequence[str | Path] = 
 
 def prepare_root(folder: Path) -> Path:
     """Fill the folder Voilà serves: the dashboard notebook and plotly's widget bundle (served once per page to all
-    figures, see :data:`talentstats.dashboard.ENV_FIGURE_ESM`). Returns the notebook's path."""
+    figures, see :data:`talentstats.dashboard.widget.ENV_FIGURE_ESM`). Returns the notebook's path."""
     notebook = folder / NOTEBOOK_NAME
     shutil.copyfile(dashboard_notebook(), notebook)
     bundle = plotly_widget_bundle()
@@ -92,8 +101,6 @@ def serve_dashboard(files: Sequence[str | Path] = (), messages: Sequence[str | P
 
     ``files`` default to the sample data (:func:`talentstats.weekly.default_data`). Returns Voilà's exit code.
     """
-    from .normalize import read_reach_outs
-    from .weekly import default_data
 
     zone(tz)
     zone(source_tz)

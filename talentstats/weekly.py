@@ -19,10 +19,12 @@ from typing import Any
 
 import pandas as pd
 
-from . import charts
-from .metrics import COUNTS, RATES, campaign_stats, members, stats_dicts
-from .normalize import LoadReport, read_reach_outs
-from .periods import parse_date, previous_period, resolve_week, week_label, zone
+from talentstats.load.accounting import LoadReport
+from talentstats.load.loader import read_reach_outs
+from talentstats.present import charts
+from talentstats.sample import write_sample
+from talentstats.stats.metrics import COUNTS, RATES, campaign_stats, members, stats_dicts
+from talentstats.stats.periods import parse_date, previous_period, resolve_week, week_label, zone
 
 PII_COLUMNS = ("prospect_name", "prospect_email")
 HEADLINE_MIME = "application/vnd.talentstats.headline+json"
@@ -86,7 +88,6 @@ def default_data() -> Path:
     for candidate in (Path("sample_data"), Path("..") / "sample_data"):
         if (candidate / "reach_outs.csv").exists():
             return candidate
-    from .sample import write_sample
 
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "talentstats" / "sample_data"
     if not (cache / "reach_outs.csv").exists():

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from talentstats.columns import CANONICAL
-from talentstats.normalize import Loaded, LoadReport, read_reach_outs
+from talentstats.load.accounting import Loaded, LoadReport
+from talentstats.load.columns import CANONICAL
+from talentstats.load.loader import read_reach_outs
 
 
 @pytest.fixture

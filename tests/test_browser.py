@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from talentstats import charts
-from talentstats.metrics import COUNTS
+from talentstats.present import charts
+from talentstats.stats.metrics import COUNTS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -1,4 +1,4 @@
-"""Tests of talentstats.charts: the figures' data checked against hand-computed statistics."""
+"""Tests of talentstats.present.charts: the figures' data checked against hand-computed statistics."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from talentstats import charts
-from talentstats.charts import (
+from talentstats.present import charts
+from talentstats.present.charts import (
     METRIC_COLORS,
     REPORT_CONFIG,
     STATE_COLORS,
@@ -32,7 +32,7 @@ from talentstats.charts import (
     update_state_breakdown,
     update_trend,
 )
-from talentstats.states import STATES
+from talentstats.stats.states import STATES
 
 EVIL = "<img src=x onerror=alert(1)>"
 EVIL_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"

@@ -11,7 +11,7 @@ import sys
 import pandas as pd
 import pytest
 
-from talentstats.metrics import METRICS
+from talentstats.stats.metrics import METRICS
 
 EXPORT = """
     Reach Out ID,Campaign,Sender,State,Created At,Response Via,Response Type,Opened

@@ -1,4 +1,4 @@
-"""Tests of talentstats.dashboard (numbers, controls, drill-down, escaping) and talentstats.serve (arguments).
+"""Tests of talentstats.dashboard.widget (numbers, controls, drill-down, escaping) and talentstats.serve (arguments).
 
 The dashboard's numbers must be exactly campaign_stats' for the same range, selections and time zone; every
 control must update the same FigureWidget objects in place.
@@ -18,8 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from talentstats import charts, serve
-from talentstats.dashboard import (
+from talentstats import serve
+from talentstats.dashboard.widget import (
     ENV_DATA,
     ENV_FIGURE_ESM,
     ENV_MESSAGES,
@@ -31,10 +31,11 @@ from talentstats.dashboard import (
     figure_widget_class,
 )
 from talentstats.errors import InputError, UsageError
-from talentstats.metrics import COUNTS, campaign_stats, members, stat_counts, stats_dicts
-from talentstats.normalize import read_reach_outs
-from talentstats.periods import PRESETS, preset_range
+from talentstats.load.loader import read_reach_outs
+from talentstats.present import charts
 from talentstats.sample import write_sample
+from talentstats.stats.metrics import COUNTS, campaign_stats, members, stat_counts, stats_dicts
+from talentstats.stats.periods import PRESETS, preset_range
 
 EVIL = "<img src=x onerror=alert(1)>"
 EVIL_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"

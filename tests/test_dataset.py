@@ -15,12 +15,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import talentstats.dataset as dataset_module
-import talentstats.read as read_module
-from talentstats.columns import CANONICAL
-from talentstats.dataset import MARKER, ingest, ingest_reports, is_dataset, months_between, read_dataset
-from talentstats.metrics import GROUP_KEYS, campaign_stats
-from talentstats.normalize import read_reach_outs
+import talentstats.dataset.write as dataset_module
+import talentstats.load.read as read_module
+from talentstats.dataset.read import MARKER, is_dataset, months_between, read_dataset
+from talentstats.dataset.write import ingest, ingest_reports
+from talentstats.load.columns import CANONICAL
+from talentstats.load.loader import read_reach_outs
+from talentstats.stats.metrics import GROUP_KEYS, campaign_stats
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 HEADER = "Reach Out ID,Campaign,Sender,State,Created At,Updated At,Response Via,Response Type,Prospect Name\n"

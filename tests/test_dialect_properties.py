@@ -26,9 +26,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from talentstats.metrics import campaign_stats, stats_dicts
-from talentstats.normalize import read_reach_outs
-from talentstats.states import STATES
+from talentstats.load.loader import read_reach_outs
+from talentstats.stats.metrics import campaign_stats, stats_dicts
+from talentstats.stats.states import STATES
 
 FORMATS = ("csv", "csv-semicolon", "tsv", "csv-bom", "csv-gz", "xlsx", "parquet", "jsonl")
 #: 2026-04-06 .. 2026-10-18: no DST change in the source zones below, so every naive local time exists once

@@ -17,12 +17,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from talentstats.dataset import ingest
-from talentstats.engines import ENGINES, Session, check_engine, collect, quiet
+from talentstats.dataset.write import ingest
 from talentstats.errors import UsageError
-from talentstats.metrics import campaign_stats, stats_dicts, stats_with_total
-from talentstats.normalize import load_arrow, read_reach_outs
-from talentstats.periods import parse_date, range_instants
+from talentstats.load.loader import load_arrow, read_reach_outs
+from talentstats.stats.engines import ENGINES, Session, check_engine, collect, quiet
+from talentstats.stats.metrics import campaign_stats, stats_dicts, stats_with_total
+from talentstats.stats.periods import parse_date, range_instants
 
 #: one Dask cluster and one Spark session for the whole module: with ``pytest -n 2 --dist loadgroup`` all these
 #: tests go to one worker (without it each worker that gets some starts its own)
@@ -227,7 +227,7 @@ def test_engine_options_are_checked(cli):
 
 def test_long_pandas_tables_are_counted_in_slices_with_the_same_numbers(monkeypatch, pandas_table):
     """pandas counts long tables in row slices on a thread pool (counts are additive): same numbers."""
-    import talentstats.metrics as metrics
+    import talentstats.stats.metrics as metrics
 
     want = [expected(pandas_table, tz, by, start, end) for tz, by, start, end in CASES]
     monkeypatch.setattr(metrics, "_SLICE_ROWS", 1234)

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from talentstats.errors import UsageError
-from talentstats.metrics import METRICS, campaign_stats, rollup, stat_counts
+from talentstats.stats.metrics import METRICS, campaign_stats, rollup, stat_counts
 
 WEEK = ("2026-11-16", "2026-11-22")  # Monday..Sunday
 
@@ -260,7 +260,7 @@ def test_worked_example_in_docs():
 
 
 def test_members_are_the_rows_behind_a_statistic():
-    from talentstats.metrics import members
+    from talentstats.stats.metrics import members
 
     df = table({"state": 2, "response_type": "Interested"}, {"response_type": "Interested"},
                {"state": 2, "created_at": "2026-10-01T00:00:00Z", "response_type": "Interested"},

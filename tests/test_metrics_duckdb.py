@@ -1,4 +1,4 @@
-"""Cross-check of talentstats.metrics against an independent DuckDB SQL implementation of the definitions.
+"""Cross-check of talentstats.stats.metrics against an independent DuckDB SQL implementation of the definitions.
 
 The SQL below is written from the definitions of issue 2 ("The metrics") only; it never calls talentstats. Both
 sides run on the same generated canonical tables (fixed seed), for every group key, several combinations of keys,
@@ -20,7 +20,7 @@ import pytest
 duckdb = pytest.importorskip("duckdb")
 pl = pytest.importorskip("polars")
 
-from talentstats.metrics import campaign_stats  # noqa: E402
+from talentstats.stats.metrics import campaign_stats  # noqa: E402
 
 COUNTS = ("reach_outs", "in_progress", "opens", "responses", "interested")
 RATES = ("open_rate", "response_rate", "interested_rate", "interested_of_responses")
@@ -73,7 +73,7 @@ def _local_midnights(first: dt.date, days: int) -> list[pd.Timestamp]:
 
 
 def make_table(seed: int, window: str, opened: str, n: int = 3000) -> pd.DataFrame:
-    """A canonical Reach Out table (columns and dtypes of talentstats.columns) with a fixed-seed generator.
+    """A canonical Reach Out table (columns and dtypes of talentstats.load.columns) with a fixed-seed generator.
 
     ``opened``: "known" (no nulls), "partial" (a share of nulls) or "none" (the export has no open data).
     Besides n uniformly spread rows it holds rows at, just before and just after every local midnight.
@@ -326,7 +326,7 @@ def test_duckdb_relation_input_equals_sql(tables, tz):
 
 
 @pytest.mark.xfail(reason="time keys in a zone other than UTC on a lazy DuckDB relation: narwhals cannot convert "
-                          "time zones on DuckDB (the zone is a connection setting); talentstats.engines handles it",
+                          "time zones on DuckDB (the zone is a connection setting); talentstats.stats.engines handles it",
                    raises=NotImplementedError, strict=False)
 @pytest.mark.parametrize("by", ["day", "week", "month"])
 def test_duckdb_relation_input_time_keys_in_another_zone(tables, by):

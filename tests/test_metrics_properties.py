@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from talentstats.metrics import COUNTS, GROUP_KEYS, RATES, campaign_stats, rollup, stat_counts, stats_with_total
+from talentstats.stats.metrics import COUNTS, GROUP_KEYS, RATES, campaign_stats, rollup, stat_counts, stats_with_total
 
 pl = pytest.importorskip("polars")
 
@@ -57,7 +57,7 @@ def _rows(days: st.SearchStrategy[int]) -> st.SearchStrategy[tuple]:
 
 
 def build_table(rows: list[tuple], opened_mode: str) -> pd.DataFrame:
-    """A canonical table (dtypes of talentstats.columns) from generated rows."""
+    """A canonical table (dtypes of talentstats.load.columns) from generated rows."""
     n = len(rows)
     created = [BASE + dt.timedelta(microseconds=day * DAY_US + t) for (_, _, _, day, t, _, _, _) in rows]
     if opened_mode == "known":

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from talentstats.errors import InputError, MissingColumnError, UsageError
-from talentstats.metrics import campaign_stats
-from talentstats.normalize import parse_map_options, read_map_file
+from talentstats.load.headers import parse_map_options, read_map_file
+from talentstats.stats.metrics import campaign_stats
 
 
 def stamps(*values: str) -> list[pd.Timestamp]:
@@ -61,7 +61,7 @@ def test_explicit_mapping_wins_over_an_alias(write, load):
 
 
 def test_mapping_to_an_unknown_column_is_a_usage_error(write):
-    from talentstats.normalize import read_reach_outs
+    from talentstats.load.loader import read_reach_outs
 
     path = write("e.csv", "Thread Ref,State,Created\nr1,2,2026-11-16\n")
     with pytest.raises(UsageError, match=r"^--map Thread Ref=thread: unknown column 'thread'; choose from "):
@@ -299,7 +299,7 @@ def test_message_copies_are_found_part_by_part(write, load, monkeypatch, per_par
     """Copies of a message are looked for among the messages of the same reach out, part by part (bounded
     memory): the same counts however the reach outs are split. m1 is exported three times for r1 (two copies),
     m2 twice but for different reach outs (no copy), m3 once; r4 is in no reach-out export."""
-    import talentstats.normalize as normalize
+    import talentstats.load.messages as normalize
 
     monkeypatch.setattr(normalize, "_MESSAGES_PER_PART", per_part)
     ros = write("reach_outs.csv", REACH_OUTS)

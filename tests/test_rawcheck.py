@@ -8,7 +8,7 @@ import gzip
 import numpy as np
 import pytest
 
-import talentstats.rawcheck as rawcheck
+import talentstats.load.rawcheck as rawcheck
 
 CASES = {
     "plain LF": (b"a,b\n1,x\n2,y\n", True),

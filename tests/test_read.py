@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from talentstats.errors import InputError
-from talentstats.read import detect_delimiter, expand_paths, read_raw
+from talentstats.load.read import detect_delimiter, expand_paths, read_raw
 
 HEADER = ["Reach Out ID", "Campaign", "State", "Created At"]
 ROWS = [["r1", '"Q1, EMEA"', "2", "2026-11-16T09:00:00Z"],

@@ -28,10 +28,9 @@ import pandas as pd
 import pytest
 
 from talentstats import report as report_mod
-from talentstats.charts import METRIC_COLORS, STATE_COLORS, fmt_count, fmt_rate
 from talentstats.errors import UsageError
-from talentstats.metrics import COUNTS, RATES, campaign_stats, stats_dicts
-from talentstats.normalize import read_reach_outs
+from talentstats.load.loader import read_reach_outs
+from talentstats.present.charts import METRIC_COLORS, STATE_COLORS, fmt_count, fmt_rate
 from talentstats.report import (
     HEADLINE_MIME,
     ReportError,
@@ -47,6 +46,7 @@ from talentstats.report import (
     strip_network,
     write_index,
 )
+from talentstats.stats.metrics import COUNTS, RATES, campaign_stats, stats_dicts
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -411,7 +411,7 @@ def test_backfill_three_weeks_ipynb_only_and_the_index_lists_them_newest_first(t
 
 @slow
 def test_week_last_on_letter_paper(tmp_path: Path, cli: Callable, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("talentstats.periods.today_in", lambda tz="UTC": dt.date(2026, 11, 25))  # a Wednesday
+    monkeypatch.setattr("talentstats.stats.periods.today_in", lambda tz="UTC": dt.date(2026, 11, 25))  # a Wednesday
     code, out, err = cli("report", sample_dir(), "--week", "last", "--out", tmp_path, "--format", "pdf",
                          "--paper", "Letter")
     assert code == 0, err

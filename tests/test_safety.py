@@ -24,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from talentstats.normalize import read_reach_outs
-from talentstats.output import _FORMULA_START, safe_frame, spreadsheet_safe
+from talentstats.load.loader import read_reach_outs
+from talentstats.present.output import _FORMULA_START, safe_frame, spreadsheet_safe
 
 slow = pytest.mark.slow
 WEEK = "2026-W47"
@@ -212,7 +212,7 @@ def test_dashboard_widgets_escape_export_strings_and_drill_down_shows_ids_only(t
 
     import plotly.io as pio
 
-    from talentstats.dashboard import Dashboard
+    from talentstats.dashboard.widget import Dashboard
 
     board = Dashboard(_hostile_table(tmp_path), tz="UTC", start=dt.date(2026, 11, 16), end=dt.date(2026, 11, 22))
     parts = []

@@ -12,7 +12,7 @@ import pytest
 
 from talentstats import sample
 from talentstats.sample import MESSAGE_COLUMNS, REACH_OUT_COLUMNS, SamplePaths, generate_sample, write_sample
-from talentstats.states import STATES
+from talentstats.stats.states import STATES
 
 ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 END = dt.date(2026, 11, 22)

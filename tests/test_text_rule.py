@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from talentstats.normalize import _names, clean_text, clean_text_arrow, parse_response_type
+from talentstats.load.arrow import _names
+from talentstats.load.values import clean_text, clean_text_arrow, parse_response_type
 
 TWO_ROWS = """Reach Out ID,Campaign,Sender,State,Created At,Response Via
 W1,C,s@x,Responded,2026-11-16T09:00:00Z,"  "

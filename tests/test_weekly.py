@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 
 from talentstats.errors import UsageError
-from talentstats.normalize import LoadReport
+from talentstats.load.accounting import LoadReport
 from talentstats.weekly import INTERESTED_LIMIT, WeeklyReport, change_text
 
 W47 = (dt.date(2026, 11, 16), dt.date(2026, 11, 22))

@@ -14,11 +14,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .formats import KEY_LABELS, METRIC_LABELS, UNKNOWN_TEXT, fmt_rate, is_na
-from .formats import fmt_count as _fmt_count
-from .metrics import COUNTS, METRICS, RATES
-from .normalize import LoadReport
-from .states import STATES
+from talentstats.load.accounting import LoadReport
+from talentstats.present.formats import KEY_LABELS, METRIC_LABELS, UNKNOWN_TEXT, fmt_rate, is_na
+from talentstats.present.formats import fmt_count as _fmt_count
+from talentstats.stats.metrics import COUNTS, METRICS, RATES
+from talentstats.stats.states import STATES
 
 LABELS = {**METRIC_LABELS, **KEY_LABELS}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -1,6 +1,6 @@
 """Where the statistics are computed: pandas (the default), Polars, DuckDB, Dask or Spark - one implementation.
 
-The metric code (:mod:`talentstats.metrics`, narwhals) runs unchanged on every engine. This module only hands it a
+The metric code (:mod:`talentstats.stats.metrics`, narwhals) runs unchanged on every engine. This module only hands it a
 frame of the engine's kind, read from a canonical dataset (``talentstats ingest``; a local folder or a URL) or
 loaded from export files, and collects the small result:
 
@@ -24,7 +24,15 @@ from typing import Any
 
 import narwhals as nw
 
-from .errors import UsageError
+from talentstats.dataset.read import has_open_info as dataset_has_open_info
+from talentstats.dataset.read import is_dataset, location, months_between, read_dataset
+from talentstats.errors import UsageError
+from talentstats.load.accounting import LoadReport, raise_if_rejected
+from talentstats.load.loader import load_arrow
+from talentstats.load.normalize import to_canonical, to_pandas
+from talentstats.present.output import write_rejects
+from talentstats.stats.metrics import check_keys, finish, has_open_info, stat_counts, total_of
+from talentstats.stats.periods import resolve_week, zone
 
 ENGINES: tuple[str, ...] = ("pandas", "polars", "duckdb", "dask", "spark")
 #: the pip extra that brings each engine
@@ -64,7 +72,6 @@ class Session:
 
     def __init__(self, engine: str = "pandas", tz: str = "UTC", dask_scheduler: str | None = None,
                  spark_master: str | None = None, spark: Any = None, dask_client: Any = None) -> None:
-        from .periods import zone
 
         self.engine = check_engine(engine)
         self.tz = tz
@@ -126,7 +133,6 @@ class Session:
                      created_range: tuple[dt.datetime, dt.datetime] | None = None) -> Any:
         """The dataset's canonical table as a frame of this engine (lazy where the engine is): only ``columns``
         and, with ``created_range``, only the months (partitions) of that range and the rows in it."""
-        from .dataset import months_between, read_dataset
 
         names = list(columns) if columns is not None else None
         months = months_between(*created_range) if created_range else None
@@ -138,7 +144,6 @@ class Session:
                 import polars as pl
 
                 return pl.from_arrow(table)
-            from .normalize import to_pandas
 
             return to_pandas(table)
         if self.engine == "duckdb":
@@ -204,7 +209,6 @@ class Session:
 
     def from_arrow(self, table: Any) -> Any:
         """A canonical Arrow table (e.g. from the loader) as a frame of this engine."""
-        from .normalize import to_canonical, to_pandas
 
         table = to_canonical(table)
         if self.engine == "pandas":
@@ -227,15 +231,13 @@ class Session:
              columns: Sequence[str] | None = METRIC_COLUMNS) -> tuple[Any, Any]:
         """(engine frame, LoadReport): a single dataset folder is read by the engine itself; anything else
         (export files, several sources) goes through the loader first."""
-        from .dataset import has_open_info, is_dataset, location
-        from .normalize import LoadReport, load_arrow
 
         self.has_info = None
         if len(paths) == 1 and is_dataset(paths[0]) and not messages:
             root = location(paths[0])
             frame = self.from_dataset(root, columns, created_range)
             report = LoadReport(files=[root], opens_source="dataset")
-            self.has_info = lambda: has_open_info(root)
+            self.has_info = lambda: dataset_has_open_info(root)
             report.rows_read = report.rows_loaded = -1  # counted by stats() (one pass less)
             return frame, report
         loaded = load_arrow(list(paths), messages=list(messages) if messages else None, mapping=mapping,
@@ -250,12 +252,11 @@ class Session:
     def stats(self, frame: Any, start: dt.date | str, end: dt.date | str, by: Sequence[str] | str | None = None,
               has_info: Any = None) -> tuple[Any, Any]:
         """(statistics by ``by`` or None, the total) as pandas frames: the additive counts are computed by the
-        engine (:func:`~talentstats.metrics.stat_counts`, grouped), collected (a few rows) and finished here.
+        engine (:func:`~talentstats.stats.metrics.stat_counts`, grouped), collected (a few rows) and finished here.
 
         ``has_info()`` tells whether the data has open information, when ``frame`` is only part of it (asked
         only if no reach out is in range); by default the frame is asked.
         """
-        from .metrics import check_keys, finish, has_open_info, stat_counts, total_of
 
         keys = check_keys(by)
         counts = collect(stat_counts(frame, start, end, self.tz, keys or ["state"]))
@@ -324,13 +325,10 @@ def engine_stats(engine: str, files: Sequence[str | Path], tz: str, keys: list[s
     ``dates`` are the range (None with ``week``, resolved against the newest reach out); ``span`` its UTC
     instants, used to read only the partitions and rows of the range from a dataset.
     """
-    from .normalize import raise_if_rejected
-    from .periods import resolve_week
 
     with quiet(), Session(engine, tz, dask_scheduler, spark_master) as session:
         frame, report = session.load(list(files), messages, mapping, source_tz, sheet, dayfirst, span)
         if rejects is not None:
-            from .output import write_rejects
 
             write_rejects(report.rejects, rejects)
         if strict:

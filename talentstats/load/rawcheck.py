@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import InputError
+from talentstats.errors import InputError
 
 _CHUNK = 1 << 22
 

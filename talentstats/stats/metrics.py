@@ -1,7 +1,7 @@
 """The five campaign statistics, exactly as the CRM defines them, written once with narwhals.
 
 Accepts any frame narwhals supports (pandas — the default —, Polars, DuckDB, ...) holding the canonical
-Reach Out table (:mod:`talentstats.columns`) and returns a frame of the same kind. See docs/metrics.md.
+Reach Out table (:mod:`talentstats.load.columns`) and returns a frame of the same kind. See docs/metrics.md.
 
 Definitions, for calendar dates [start, end] in the report time zone ``tz``:
 
@@ -21,9 +21,9 @@ from typing import Any
 import narwhals as nw
 from narwhals.typing import IntoFrameT
 
-from .errors import UsageError
-from .periods import check_range, parse_date, range_instants, zone
-from .states import NOT_IN_PROGRESS, RESPONDED
+from talentstats.errors import UsageError
+from talentstats.stats.periods import check_range, parse_date, range_instants, zone
+from talentstats.stats.states import NOT_IN_PROGRESS, RESPONDED
 
 COUNTS: tuple[str, ...] = ("reach_outs", "in_progress", "opens", "responses", "interested")
 RATES: tuple[str, ...] = ("open_rate", "response_rate", "interested_rate", "interested_of_responses")

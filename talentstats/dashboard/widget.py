@@ -1,9 +1,9 @@
 """The interactive campaign dashboard: ipywidgets controls over plotly FigureWidgets.
 
 All numbers come from one daily cube per report time zone: additive counts (the flags of
-:func:`talentstats.metrics.flag_exprs`, the same ones :func:`~talentstats.metrics.stat_counts` sums) by local
+:func:`talentstats.stats.metrics.flag_exprs`, the same ones :func:`~talentstats.stats.metrics.stat_counts` sums) by local
 day, campaign, sender and state. A change of date range or filter only slices that small cube and turns its
-sums into statistics with :func:`talentstats.metrics.finish`, and every figure is updated in place (trace
+sums into statistics with :func:`talentstats.stats.metrics.finish`, and every figure is updated in place (trace
 updates, never re-created). The notebook ``notebooks/campaign_dashboard.ipynb`` only builds and shows a
 :class:`Dashboard`; ``talentstats dashboard`` serves that notebook with Voilà (:mod:`talentstats.serve`).
 """
@@ -26,12 +26,21 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from . import charts
-from .metrics import COUNTS, RATES, check_keys, finish, flag_exprs, stats_dicts
-from .normalize import LoadReport, read_reach_outs
-from .periods import PRESETS, latest_full_week, preset_range, previous_period, range_instants, today_in, zone
-from .states import STATES
-from .weekly import change_text, default_data
+from talentstats.load.accounting import LoadReport
+from talentstats.load.loader import read_reach_outs
+from talentstats.present import charts
+from talentstats.stats.metrics import COUNTS, RATES, check_keys, finish, flag_exprs, stats_dicts
+from talentstats.stats.periods import (
+    PRESETS,
+    latest_full_week,
+    preset_range,
+    previous_period,
+    range_instants,
+    today_in,
+    zone,
+)
+from talentstats.stats.states import STATES
+from talentstats.weekly import change_text, default_data
 
 #: additive counts kept per cube cell (the columns ``stat_counts`` returns besides its keys)
 FLAGS: tuple[str, ...] = ("reach_outs", "in_progress", "opens", "responses", "interested", "opens_unknown")
@@ -197,7 +206,7 @@ class Dashboard:
 
     Parameters
     ----------
-    table : the canonical table (see :mod:`talentstats.columns`).
+    table : the canonical table (see :mod:`talentstats.load.columns`).
     load : the LoadReport of the load, summarised under the controls.
     tz : initial report time zone.
     start, end : initial date range; default the newest complete week in the data.
@@ -383,7 +392,7 @@ class Dashboard:
 
     def stats_many(self, requests: Sequence[tuple[str | None, dt.date | None, dt.date | None]]
                    ) -> list[pd.DataFrame]:
-        """:meth:`stats` for several (by, start, end) at once, with a single :func:`~talentstats.metrics.finish`.
+        """:meth:`stats` for several (by, start, end) at once, with a single :func:`~talentstats.stats.metrics.finish`.
 
         Without group keys finish works row by row, so the counts of every request go through one call (its
         per-call overhead is most of an update's cost); the group keys are put back afterwards, groups without
@@ -453,7 +462,7 @@ class Dashboard:
     def drill_rows(self, metric: str, limit: int | None = None) -> pd.DataFrame:
         """The reach outs behind a tile: ids, campaign, sender, state, created; PII only when include_pii.
 
-        The same rows as :func:`talentstats.metrics.members` for the range, filtered by the selections.
+        The same rows as :func:`talentstats.stats.metrics.members` for the range, filtered by the selections.
         """
         rows = np.flatnonzero(self._drill_mask(metric))
         if limit is not None:

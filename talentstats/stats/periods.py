@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import UsageError
+from talentstats.errors import UsageError
 
 
 def zone(name: str) -> ZoneInfo:

@@ -8,7 +8,7 @@ column                    pandas dtype           meaning
 reach_out_id              str                    the CRM's id of the reach out (email thread); unique
 campaign                  str                    campaign name ("" when the export has none)
 sender                    str                    sending user / mailbox ("" when the export has none)
-state                     int8                   state code 0..9 (see :mod:`talentstats.states`)
+state                     int8                   state code 0..9 (see :mod:`talentstats.stats.states`)
 created_at                datetime64[us, UTC]    creation instant; the metrics attribute by this date
 updated_at                datetime64[us, UTC]    last update (NaT when unknown); decides between duplicates
 response_via              str (nullable)         how the response came (blank = no response recorded)

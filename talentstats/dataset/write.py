@@ -1,19 +1,5 @@
-"""The canonical dataset: exports normalised once into Parquet, then read many times.
-
-Layout of a dataset folder ``DIR``::
-
-    DIR/_talentstats_dataset.json       marker: format, version, columns, partitioning
-    DIR/month=2026-11/part-0.parquet    the canonical table (talentstats.columns), one folder per month of
-    DIR/month=2026-10/part-0.parquet    created_at in UTC (Hive partitioning), rows sorted by created_at
-    DIR/_ingests/<id>.json              the load report of every ingest, and its rejected rows (<id>-rejects.csv)
-
-:func:`ingest` merges new exports into the dataset with the duplicate rule of the loader (one row per reach out;
-the latest ``updated_at`` wins, unknown counts as oldest; on a tie the newer export wins unless the rows are equal),
-rewriting only the month partitions that change, each atomically. Re-ingesting an export changes no data file.
-:func:`read_dataset` reads only the partitions and columns a date range needs (pyarrow.dataset filters), from a
-local folder or any fsspec URL. ``read_reach_outs`` (and so ``stats``, ``report``, ``dashboard``) accept a dataset
-folder wherever they accept export files.
-"""
+"""The write side of the canonical dataset: ``ingest`` merges exports into it (see :mod:`talentstats.dataset.read`
+for the layout)."""
 
 from __future__ import annotations
 
@@ -30,170 +16,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import InputError
+from talentstats.dataset.read import FORMAT, INGESTS, MARKER, PART, VERSION, _check, _dataset, is_dataset
+from talentstats.errors import InputError
+from talentstats.load.accounting import REJECT_COLUMNS, LoadReport, raise_if_rejected
+from talentstats.load.arrow import _codes
+from talentstats.load.columns import CANONICAL
+from talentstats.load.headers import check_mapping
+from talentstats.load.loader import normalized_chunks
+from talentstats.load.messages import read_opens, split_messages
+from talentstats.load.normalize import ARROW_SCHEMA, collapse_arrow, to_canonical
+from talentstats.load.read import expand_paths
+from talentstats.present.output import write_rejects
+from talentstats.stats.periods import zone
 
-MARKER = "_talentstats_dataset.json"
-INGESTS = "_ingests"
-FORMAT = "talentstats-dataset"
-VERSION = 1
-PART = "part-0.parquet"
-
-
-def _schema() -> pa.Schema:
-    from .normalize import ARROW_SCHEMA
-
-    return ARROW_SCHEMA
-
-
-# --------------------------------------------------------------------------------------------- locating
-
-
-def location(path: str | Path) -> str:
-    """A dataset location as text: a local path, or a URL (``s3://b/ds`` - also when it went through
-    ``pathlib.Path``, which makes it ``s3:/b/ds``)."""
-    import re
-
-    text = str(path)
-    if "://" not in text and re.match(r"^[A-Za-z][\w+.-]+:/(?!/)", text) and not Path(text).exists():
-        text = text.replace(":/", "://", 1)
-    return text
-
-
-def _fs(path: str | Path) -> tuple[Any, str]:
-    """(pyarrow filesystem, path inside it) for a local path or an fsspec URL (s3://, gs://, memory://, ...)."""
-    text = location(path)
-    if "://" not in text or text.startswith("file://"):
-        from pyarrow import fs
-
-        return fs.LocalFileSystem(), str(Path(text.removeprefix("file://")).resolve())
-    try:
-        import fsspec
-        from pyarrow.fs import FSSpecHandler, PyFileSystem
-    except ImportError:
-        raise InputError("reading a dataset from a URL needs fsspec (pip install fsspec and its s3fs/gcsfs/...)",
-                         file=text)
-    filesystem, inner = fsspec.core.url_to_fs(text)
-    return PyFileSystem(FSSpecHandler(filesystem)), inner
-
-
-def is_dataset(path: str | Path) -> bool:
-    """Whether ``path`` is a dataset folder (holds the marker file); URLs are asked through fsspec."""
-    text = location(path)
-    if "://" not in text:
-        return (Path(text) / MARKER).is_file()
-    try:
-        filesystem, inner = _fs(text)
-        from pyarrow.fs import FileType
-
-        return filesystem.get_file_info(f"{inner.rstrip('/')}/{MARKER}").type == FileType.File
-    except (InputError, OSError):
-        return False
-
-
-def _check(root: Path) -> None:
-    info = json.loads((root / MARKER).read_text(encoding="utf-8"))
-    if info.get("format") != FORMAT or int(info.get("version", 0)) > VERSION:
-        raise InputError(f"not a dataset this version of talentstats can read ({info.get('format')} "
-                         f"v{info.get('version')})", file=str(root))
-
-
-# --------------------------------------------------------------------------------------------- reading
-
-
-def month_of(instant: dt.datetime) -> str:
-    return instant.astimezone(dt.UTC).strftime("%Y-%m")
-
-
-def months_between(lo: dt.datetime, hi: dt.datetime) -> list[str]:
-    """The partitions (UTC months) holding instants in [lo, hi)."""
-    first = lo.astimezone(dt.UTC)
-    last = (hi - dt.timedelta(microseconds=1)).astimezone(dt.UTC)
-    out, y, m = [], first.year, first.month
-    while (y, m) <= (last.year, last.month):
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
-
-
-#: text columns with few distinct values, read dictionary-encoded on request
-DICTIONARY_COLUMNS = ("campaign", "sender", "response_via", "response_type")
-
-
-def _dataset(root: str | Path, dictionary: bool = False) -> Any:
-    import pyarrow.dataset as ds
-
-    filesystem, inner = _fs(root)
-    partitioning = ds.partitioning(pa.schema([("month", pa.string())]), flavor="hive")
-    schema = _schema().append(pa.field("month", pa.string()))
-    fmt: Any = "parquet"
-    if dictionary:
-        fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=DICTIONARY_COLUMNS))
-        schema = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), pa.string())) if f.name in
-                            DICTIONARY_COLUMNS else f for f in schema])
-    return ds.dataset(inner, filesystem=filesystem, format=fmt, partitioning=partitioning, schema=schema)
-
-
-def read_dataset(root: str | Path, columns: Sequence[str] | None = None,
-                 created_range: tuple[dt.datetime, dt.datetime] | None = None,
-                 dictionary: bool = False) -> pa.Table:
-    """The canonical table stored in a dataset, as Arrow: only ``columns`` (default all), and with
-    ``created_range`` = (lo, hi) only the reach outs created in [lo, hi) - reading only their months'
-    partitions. ``dictionary``: campaign, sender, response via and type dictionary-encoded."""
-    import pyarrow.dataset as ds
-
-    root = location(root)
-    if "://" not in root:
-        if not is_dataset(root):
-            raise InputError("not a talentstats dataset (no marker file; create one with talentstats ingest)",
-                             file=str(root))
-        _check(Path(root))
-    dataset = _dataset(root, dictionary)
-    wanted = list(columns) if columns is not None else list(_schema().names)
-    condition = None
-    if created_range is not None:
-        lo, hi = created_range
-        condition = (ds.field("month").isin(months_between(lo, hi)) & (ds.field("created_at") >= pa.scalar(
-            lo, pa.timestamp("us", tz="UTC"))) & (ds.field("created_at") < pa.scalar(hi, pa.timestamp("us", tz="UTC"))))
-    return dataset.to_table(columns=wanted, filter=condition)
-
-
-def has_open_info(root: str | Path) -> bool:
-    """Whether any stored reach out has a known ``opened``: from the Parquet statistics (null counts per row
-    group) where the files have them, else by reading the column until a known value."""
-    import pyarrow.dataset as ds
-
-    dataset = _dataset(root)
-    for fragment in dataset.get_fragments():
-        meta = fragment.metadata
-        index = meta.schema.to_arrow_schema().get_field_index("opened")
-        for i in range(meta.num_row_groups):
-            group = meta.row_group(i)
-            stats = group.column(index).statistics if index >= 0 else None
-            if stats is None or not stats.has_null_count:
-                return dataset.head(1, columns=["opened"], filter=ds.field("opened").is_valid()).num_rows > 0
-            if stats.null_count < group.num_rows:
-                return True
-    return False
-
-
-def load_dataset(root: str | Path, columns: Sequence[str] | None = None,
-                 created_range: tuple[dt.datetime, dt.datetime] | None = None,
-                 dictionary: bool = True) -> tuple[pa.Table, dict[str, Any]]:
-    """(canonical Arrow table, what was read) for the loader: every column of the canonical table is present
-    (columns not asked for are null). ``dictionary``: few-valued text dictionary-encoded, as the loader's chunks
-    (to be combined with them); else plain text, decoded by the Parquet reader (the cheapest way to pandas)."""
-    from .normalize import CHUNK_SCHEMA
-
-    names = _schema().names
-    table = read_dataset(root, [c for c in names if columns is None or c in columns], created_range,
-                         dictionary=dictionary)
-    for i, f in enumerate(CHUNK_SCHEMA if dictionary else _schema()):
-        if f.name in names and f.name not in table.column_names:
-            table = table.add_column(i, f.name, pa.nulls(table.num_rows, f.type))
-    return table.select(list(names)), {"dataset": str(root), "rows": table.num_rows}
-
-
-# --------------------------------------------------------------------------------------------- ingesting
+#: what merging did to a reach out, per row (see IngestReport)
+ADDED, UPDATED, UNCHANGED, STALE = 0, 1, 2, 3
 
 
 @dataclass
@@ -219,16 +56,19 @@ class IngestReport:
         return asdict(self)
 
 
+
 def _write_marker(root: Path) -> None:
     info = {"format": FORMAT, "version": VERSION, "partitioning": "month=YYYY-MM of created_at (UTC)",
-            "columns": {f.name: str(f.type) for f in _schema()}}
+            "columns": {f.name: str(f.type) for f in ARROW_SCHEMA}}
     _atomic_write(root / MARKER, json.dumps(info, indent=2).encode())
+
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
 
 
 def _write_partition(root: Path, month: str, table: pa.Table) -> None:
@@ -246,6 +86,7 @@ def _write_partition(root: Path, month: str, table: pa.Table) -> None:
     os.replace(tmp, target)
 
 
+
 def _stored(root: Path) -> pa.Table:
     """(reach_out_id, updated_at, opened, month) of every stored row."""
     if not any(root.glob(f"month=*/{PART}")):
@@ -255,6 +96,7 @@ def _stored(root: Path) -> pa.Table:
     return _dataset(root).to_table(columns=["reach_out_id", "updated_at", "opened", "month"])
 
 
+
 def _read_partition(root: Path, month: str, only: Any = None) -> pa.Table:
     """A month's stored rows (``only`` those reach out ids: filtered while the file is scanned)."""
     import pyarrow.dataset as ds
@@ -262,11 +104,12 @@ def _read_partition(root: Path, month: str, only: Any = None) -> pa.Table:
 
     path = root / f"month={month}" / PART
     if not path.exists():
-        return _schema().empty_table()
+        return ARROW_SCHEMA.empty_table()
     if only is None:
-        return pq.read_table(path, schema=_schema())
-    return ds.dataset(path, schema=_schema(), format="parquet").to_table(
+        return pq.read_table(path, schema=ARROW_SCHEMA)
+    return ds.dataset(path, schema=ARROW_SCHEMA, format="parquet").to_table(
         filter=ds.field("reach_out_id").isin(only))
+
 
 
 def _rows_equal(a: pa.Table, b: pa.Table) -> np.ndarray:
@@ -280,6 +123,7 @@ def _rows_equal(a: pa.Table, b: pa.Table) -> np.ndarray:
     return same
 
 
+
 def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[str | Path] | None = None,
            mapping: Mapping[str, str] | None = None, source_tz: str = "UTC", sheet: str | int | None = None,
            dayfirst: bool = False, strict: bool = False) -> IngestReport:
@@ -290,19 +134,6 @@ def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[s
     turn, so an export larger than memory can be ingested (what is held: one chunk, the ids ingested so far and
     the opens of the messages exports). With ``strict`` every row is checked before anything is written.
     """
-    from .normalize import (
-        CANONICAL,
-        REJECT_COLUMNS,
-        LoadReport,
-        check_mapping,
-        collapse_arrow,
-        normalized_chunks,
-        raise_if_rejected,
-        read_opens,
-        split_messages,
-    )
-    from .periods import zone
-    from .read import expand_paths
 
     root = Path(into)
     if root.exists() and not root.is_dir():
@@ -379,7 +210,6 @@ def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[s
     folder = root / INGESTS
     folder.mkdir(exist_ok=True)
     if len(load.rejects):
-        from .output import write_rejects
 
         path = folder / f"{report.id}-rejects.csv"
         write_rejects(load.rejects, path)
@@ -388,17 +218,15 @@ def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[s
     return report
 
 
+
 #: rows normalised and merged at a time by ingest: what bounds its memory besides the ids already ingested
 INGEST_CHUNK_ROWS = 1_000_000
 
-#: what merging did to a reach out, per row (see IngestReport)
-ADDED, UPDATED, UNCHANGED, STALE = 0, 1, 2, 3
 
 
 def _merge(root: Path, new: pa.Table, report: IngestReport) -> np.ndarray:
     """Merge canonical rows (one per reach out) into the stored partitions, rewriting only the months that
     change; returns what happened to each row (ADDED, UPDATED, UNCHANGED or STALE)."""
-    from .normalize import to_canonical  # (slice by slice: decoding every text column at once costs memory)
 
     new_month = pc.strftime(new.column("created_at"), format="%Y-%m").combine_chunks() if new.num_rows \
         else pa.array([], pa.string())
@@ -447,7 +275,7 @@ def _merge(root: Path, new: pa.Table, report: IngestReport) -> np.ndarray:
             part = part.filter(pc.invert(pc.is_in(part.column("reach_out_id"), value_set=ids.take(pa.array(gone)))))
         arriving = np.nonzero(incoming & (new_m == code))[0]
         if len(arriving):
-            part = pa.concat_tables([part, to_canonical(new.take(pa.array(arriving)).select(_schema().names))])
+            part = pa.concat_tables([part, to_canonical(new.take(pa.array(arriving)).select(ARROW_SCHEMA.names))])
         _write_partition(root, labels[code], part)
         del part
     months = [labels[c] for c in months]
@@ -455,10 +283,10 @@ def _merge(root: Path, new: pa.Table, report: IngestReport) -> np.ndarray:
     return outcome
 
 
+
 def _month_codes(stored: Any, new: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(month labels, each stored row's code, each new row's code): months as small integers - a few distinct
     values, so no per-row Python strings."""
-    from .normalize import _codes
 
     old_vals, old_c = _codes(pa.chunked_array([stored]) if isinstance(stored, pa.Array) else stored)
     new_vals, new_c = _codes(pa.chunked_array([new]) if isinstance(new, pa.Array) else new)
@@ -472,11 +300,13 @@ def _month_codes(stored: Any, new: Any) -> tuple[list[str], np.ndarray, np.ndarr
     return labels, unified(old_vals, old_c), unified(new_vals, new_c)
 
 
+
 def _combine(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """What an ingest did to a reach out it met twice: new stays new, a replacement stays one, else the later
     copy's outcome if it changed or matched the stored row."""
     out = np.where(after == UPDATED, UPDATED, np.where(after == UNCHANGED, UNCHANGED, before))
     return np.where((before == ADDED) | (before == UPDATED), before, out)
+
 
 
 def ingest_reports(root: str | Path) -> list[dict[str, Any]]:

@@ -19,7 +19,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .errors import InputError
+from talentstats.errors import InputError
+from talentstats.load import rawcheck
+from talentstats.load.columns import ALIASES, REQUIRED, header_key
+from talentstats.load.rawcheck import gzip_truncated, jsonl_row_lines, locate_json_error
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -86,7 +89,6 @@ def _head(path: Path, gz: bool, n: int = 65536) -> bytes:
         with opener(path, "rb") as fh:
             return fh.read(n)
     except EOFError:
-        from .rawcheck import gzip_truncated
 
         raise gzip_truncated(path)
     except OSError as err:
@@ -125,7 +127,6 @@ def _csv_dialect(path: Path) -> tuple[bool, str, str, list[str]]:
     first = text.splitlines()[0] if text.splitlines() else ""
     delimiter = "\t" if _suffix(path).startswith(".tsv") else detect_delimiter(first)
     unique = _header_names(first, delimiter)
-    from . import rawcheck
 
     if encoding == "cp1252":  # UTF-8 lines beside non-UTF-8 ones: no single decoding avoids mojibake
         mixed = rawcheck.mixed_encoding(head, delimiter, unique, str(path), partial=len(head) == 65536)
@@ -136,7 +137,6 @@ def _csv_dialect(path: Path) -> tuple[bool, str, str, list[str]]:
 
 def _read_csv(path: Path) -> RawTable:
     gz, encoding, delimiter, unique = _csv_dialect(path)
-    from . import rawcheck
 
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in unique}, strings_can_be_null=False,
@@ -248,7 +248,6 @@ def _read_excel(path: Path, sheet: str | int | None) -> RawTable:
 def _header_row(grid: Any, blank: np.ndarray) -> int:
     """The first non-empty row; or, when that lacks a required column (a title above the header, often in
     merged cells), the first of the next few rows that has every required column."""
-    from .columns import ALIASES, REQUIRED, header_key
 
     wanted = [{header_key(a) for a in (c, *ALIASES[c])} for c in REQUIRED]
     candidates = np.nonzero(~blank)[0][:10]
@@ -290,7 +289,6 @@ def _read_jsonl(path: Path) -> RawTable:
                                     for f in table.schema]))
     except pa.ArrowInvalid as err:
         table = _read_jsonl_mixed(path, err)
-    from .rawcheck import jsonl_row_lines
 
     return RawTable(str(path), table, first_line=1, row_lines=lambda: jsonl_row_lines(path, gz))
 
@@ -304,7 +302,6 @@ def _read_jsonl_mixed(path: Path, err: Exception) -> pa.Table:
     try:
         frame = pd.read_json(path, lines=not array, orient="records", dtype=False, compression="infer")
     except ValueError:
-        from .rawcheck import locate_json_error
 
         raise locate_json_error(path, path.name.lower().endswith(".gz")) or InputError(
             f"cannot parse JSON Lines: {str(err).splitlines()[0]}", file=str(path))
@@ -407,7 +404,6 @@ def _chunks_of(batches: Iterable[pa.RecordBatch], schema: pa.Schema, rows: int) 
 
 
 def _iter_csv(path: Path, plan: Callable[[list[str]], ColumnPlan] | None, rows: int) -> Iterator[RawTable]:
-    from . import rawcheck
 
     gz, encoding, delimiter, names = _csv_dialect(path)
     p = plan(names) if plan else ColumnPlan()
@@ -451,7 +447,6 @@ def _offset_lines(lines: Any, done: int) -> np.ndarray | None:
 
 
 def _csv_chunk(path: Path, table: pa.Table, done: int, gz: bool, encoding: str, delimiter: str) -> RawTable:
-    from . import rawcheck
 
     def lines() -> np.ndarray | None:
         found = rawcheck.csv_row_lines(path, gz, encoding, delimiter, done + table.num_rows)

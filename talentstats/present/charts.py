@@ -21,7 +21,7 @@ from typing import Any, Final
 import pandas as pd
 import plotly.graph_objects as go
 
-from talentstats.formats import (  # noqa: F401 - re-exported vocabulary
+from talentstats.present.formats import (  # noqa: F401 - re-exported vocabulary
     COUNT_METRICS,
     KEY_LABELS,
     METRIC_LABELS,
@@ -31,16 +31,10 @@ from talentstats.formats import (  # noqa: F401 - re-exported vocabulary
     fmt_count,
     fmt_rate,
 )
-from talentstats.formats import (
-    as_count as _count,
-)
-from talentstats.formats import (
-    as_number as _number,
-)
-from talentstats.formats import (
-    is_na as _is_na,
-)
-from talentstats.states import STATES
+from talentstats.present.formats import as_count as _count
+from talentstats.present.formats import as_number as _number
+from talentstats.present.formats import is_na as _is_na
+from talentstats.stats.states import STATES
 
 # --------------------------------------------------------------------------------------------------------------
 # Vocabulary: labels, colours, formats

@@ -1,0 +1,5 @@
+"""The interactive dashboard."""
+
+from talentstats.dashboard.widget import Dashboard
+
+__all__ = ["Dashboard"]

@@ -1,0 +1,1 @@
+"""The canonical dataset: exports normalised once and stored, read back by month."""

@@ -1,0 +1,80 @@
+"""Load accounting: every input row is loaded, rejected with a reason, or counted as a duplicate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from talentstats.errors import InputError
+
+# --------------------------------------------------------------------------------------------- report
+
+
+@dataclass
+class MessagesReport:
+    """What loading a per-message export did (its rows are messages, not reach outs)."""
+
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    duplicates_collapsed: int = 0
+    reach_outs_opened: int = 0
+    unmatched_messages: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class LoadReport:
+    """Accounting of a load: rows_read == rows_loaded + rows_rejected + duplicates_collapsed."""
+
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    duplicates_collapsed: int = 0
+    files: list[str] = field(default_factory=list)
+    opens_source: str | None = None
+    messages: MessagesReport | None = None
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The counts as the CLI's JSON ``load`` object."""
+        out: dict[str, Any] = {
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected,
+            "duplicates_collapsed": self.duplicates_collapsed,
+        }
+        if self.messages is not None:
+            out["messages"] = self.messages.as_dict()
+        return out
+
+    def reject_summary(self) -> dict[str, int]:
+        """Number of rejects per reason kind (the reason without the offending value)."""
+        if self.rejects.empty:
+            return {}
+        kinds = self.rejects["column"].fillna("") + ": " + self.rejects["reason"].str.replace(
+            r" '.*'$", "", regex=True)
+        return kinds.value_counts().to_dict()
+
+
+REJECT_COLUMNS = ["file", "line", "column", "reason"]
+
+class Loaded(NamedTuple):
+    """The canonical table and the report of how it was loaded."""
+
+    table: pd.DataFrame
+    report: LoadReport
+
+
+def raise_if_rejected(report: LoadReport) -> None:
+    """``--strict``: any rejected row is an error naming the first one."""
+    if len(report.rejects):
+        first = report.rejects.iloc[0]
+        raise InputError(f"{first['reason']} ({len(report.rejects)} row(s) rejected; --strict)",
+                         file=first["file"], line=int(first["line"]), column=first["column"])
+
+

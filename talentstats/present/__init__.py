@@ -1,0 +1,1 @@
+"""Presentation: number formats, terminal/CSV/JSON output and charts."""

@@ -1,0 +1,1 @@
+"""Statistics: states, periods, the metrics and the engines that compute them."""
