@@ -1,29 +1,57 @@
-"""User-facing errors: one line each, naming file, line and column where there is one; exit code 2."""
+"""User-facing errors: one line each, with structured fields (file, line, column; parameter, value, hint).
+
+Library code names its own parameters (``source_tz``, ``fmt``); a surface maps them to its own words (the CLI to
+``--source-tz``, ``--format``) with :meth:`UsageError.describe`.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+_UNSET: Any = object()
+
 
 class TalentstatsError(Exception):
-    """Base of every error shown to a user (the CLI prints ``str(err)`` and exits with ``exit_code``)."""
+    """Base of every error shown to a user (the CLI prints one line and exits with ``exit_code``)."""
 
     exit_code: int = 2
 
 
-class UsageError(TalentstatsError):
-    """Bad arguments: an unknown group key, an end before start, an unknown time zone."""
+class UsageError(TalentstatsError, ValueError):
+    """Bad arguments: an unknown group key, an end before start, an unknown time zone.
+
+    Args:
+        message: what is wrong, without the parameter's name.
+        parameter: the library parameter at fault (``"fmt"``, ``"source_tz"``), if one is.
+        value: the value given (shown quoted after the parameter).
+        hint: how to put it right.
+    """
+
+    def __init__(self, message: str, *, parameter: str | None = None, value: Any = _UNSET,
+                 hint: str | None = None) -> None:
+        self.reason, self.parameter, self.value, self.hint = message, parameter, value, hint
+        super().__init__(self.describe())
+
+    def describe(self, name: str | None = None) -> str:
+        """The one-line message, naming the parameter as ``name`` (a surface's word for it) when given."""
+        name = name or self.parameter
+        head = ""
+        if name is not None:
+            head = f"{name}: " if self.value is _UNSET else f"{name} {self.value!r}: "
+        return head + self.reason + (f"; {self.hint}" if self.hint else "")
 
 
 class InputError(TalentstatsError):
     """An input file that cannot be used, located as precisely as known (``file:line: column 'X': ...``)."""
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None,
-                 column: str | None = None) -> None:
-        self.file, self.line, self.column, self.reason = file, line, column, message
+                 column: str | None = None, hint: str | None = None) -> None:
+        self.file, self.line, self.column, self.reason, self.hint = file, line, column, message, hint
         where = ""
         if file is not None:
             where = str(file) + (f":{line}" if line is not None else "") + ": "
         col = f"column {column!r}: " if column is not None else ""
-        super().__init__(f"{where}{col}{message}")
+        super().__init__(f"{where}{col}{message}" + (f"; {hint}" if hint else ""))
 
 
 class MissingColumnError(InputError):

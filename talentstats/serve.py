@@ -1,8 +1,9 @@
 """Serve the campaign dashboard notebook as a web app with Voilà on localhost (``talentstats dashboard``).
 
 The data reaches the notebook's kernel as environment variables (``TALENTSTATS_DATA`` and friends, read by
-:meth:`talentstats.dashboard.widget.Dashboard.from_paths`), never as code. The exports are loaded once here first, so
-a missing or unreadable file fails with the loader's one-line error before any server starts.
+:meth:`talentstats.dashboard.widget.Dashboard.from_paths`), never as code. The exports are loaded once here first,
+so a missing or unreadable file fails with the loader's one-line error before any server starts. Serving imports
+:mod:`talentstats.dashboard.config` only, never the widget or plotly.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from talentstats.dashboard.widget import (
+from talentstats.dashboard.config import (
     ENV_DATA,
     ENV_FIGURE_ESM,
     ENV_MESSAGES,
@@ -32,9 +33,11 @@ from talentstats.dashboard.widget import (
     plotly_widget_bundle,
 )
 from talentstats.errors import UsageError
-from talentstats.load.loader import read_reach_outs
+from talentstats.samplepath import default_data
 from talentstats.stats.periods import zone
-from talentstats.weekly import default_data
+
+__all__ = ["BUNDLE_NAME", "HOST", "NOTEBOOK_NAME", "check_port", "dashboard_env", "dashboard_notebook",
+           "prepare_root", "serve_dashboard", "voila_command"]
 
 NOTEBOOK_NAME = "campaign_dashboard.ipynb"
 BUNDLE_NAME = "plotly-widgetbundle.js"
@@ -42,29 +45,52 @@ HOST = "127.0.0.1"
 
 
 def dashboard_notebook() -> Path:
-    """The dashboard notebook shipped inside the package."""
+    """The dashboard notebook shipped inside the package.
+
+    Returns:
+        Its path.
+    """
     return Path(str(resources.files("talentstats") / "notebooks" / NOTEBOOK_NAME))
 
 
 def check_port(port: int, host: str = HOST) -> None:
-    """UsageError unless ``port`` is a valid TCP port that is free on ``host``."""
+    """Check that ``port`` is a valid TCP port that is free on ``host``.
+
+    Args:
+        port: the port.
+        host: the address to listen on.
+
+    Raises:
+        UsageError: (naming ``port``) out of range, already in use, or not available.
+    """
     if not 1 <= int(port) <= 65535:
-        raise UsageError(f"--port {port}: choose a port between 1 and 65535")
+        raise UsageError("choose a port between 1 and 65535", parameter="port", value=port)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will: TIME_WAIT is no conflict
         try:
             s.bind((host, int(port)))
         except OSError as err:
             if err.errno == errno.EADDRINUSE:
-                raise UsageError(f"port {port} is already in use on {host}; choose another with --port")
-            raise UsageError(f"cannot listen on {host}:{port}: {err.strerror or err}")
+                raise UsageError(f"already in use on {host}", parameter="port", value=port,
+                                 hint="choose another")
+            raise UsageError(f"cannot listen on {host}: {err.strerror or err}", parameter="port", value=port)
 
 
 def dashboard_env(files: Sequence[str | Path], messages: Sequence[str | Path] = (), tz: str = "UTC",
                   source_tz: str = "UTC", base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for Voilà and its kernels: ``base`` (default os.environ) plus the data variables.
+    """The environment for Voilà and its kernels: ``base`` plus the variables of
+    :mod:`talentstats.dashboard.config`.
 
-    Paths are made absolute (the kernel runs in the notebook's folder) and joined with ``os.pathsep``.
+    Args:
+        files: export files or folders; made absolute (the kernel runs in the notebook's folder) and joined with
+            ``os.pathsep``.
+        messages: message exports, likewise.
+        tz: report time zone.
+        source_tz: time zone of timestamps without a UTC offset.
+        base: the environment to extend (default ``os.environ``).
+
+    Returns:
+        A new environment mapping.
     """
     env = dict(os.environ if base is None else base)
     env[ENV_DATA] = os.pathsep.join(str(Path(f).resolve()) for f in files)
@@ -76,7 +102,14 @@ def dashboard_env(files: Sequence[str | Path], messages: Sequence[str | Path] = 
 
 def prepare_root(folder: Path) -> Path:
     """Fill the folder Voilà serves: the dashboard notebook and plotly's widget bundle (served once per page to all
-    figures, see :data:`talentstats.dashboard.widget.ENV_FIGURE_ESM`). Returns the notebook's path."""
+    figures, see :mod:`talentstats.dashboard.bundle`).
+
+    Args:
+        folder: an existing, empty folder.
+
+    Returns:
+        The notebook's path.
+    """
     notebook = folder / NOTEBOOK_NAME
     shutil.copyfile(dashboard_notebook(), notebook)
     bundle = plotly_widget_bundle()
@@ -86,7 +119,15 @@ def prepare_root(folder: Path) -> Path:
 
 
 def voila_command(port: int, notebook: Path | None = None) -> list[str]:
-    """The Voilà command line serving the dashboard on 127.0.0.1:``port`` (no browser, no other port)."""
+    """The Voilà command line serving the dashboard on 127.0.0.1:``port`` (no browser, no other port).
+
+    Args:
+        port: the port.
+        notebook: the notebook to serve (default the packaged one).
+
+    Returns:
+        The command's arguments.
+    """
     return [sys.executable, "-m", "voila", str(notebook or dashboard_notebook()), "--no-browser",
             f"--port={int(port)}", f"--Voila.ip={HOST}", "--Voila.port_retries=0", "--theme=light",
             "--VoilaConfiguration.show_tracebacks=False",
@@ -99,11 +140,24 @@ def serve_dashboard(files: Sequence[str | Path] = (), messages: Sequence[str | P
                     tz: str = "UTC", source_tz: str = "UTC") -> int:
     """Check the arguments, load the exports once (their errors are the loader's), then run Voilà until Ctrl-C.
 
-    ``files`` default to the sample data (:func:`talentstats.weekly.default_data`). Returns Voilà's exit code.
-    """
+    Args:
+        files: export files or folders (default the sample data, :func:`talentstats.samplepath.default_data`).
+        messages: message exports giving opens.
+        port: port on 127.0.0.1.
+        tz: report time zone.
+        source_tz: time zone of timestamps without a UTC offset.
 
-    zone(tz)
-    zone(source_tz)
+    Returns:
+        Voilà's exit code.
+
+    Raises:
+        UsageError: a bad ``tz``, ``source_tz`` or ``port``.
+        InputError: an export that cannot be read.
+    """
+    from talentstats.load.loader import read_reach_outs  # heavy: pandas and pyarrow, only when serving
+
+    zone(tz, "tz")
+    zone(source_tz, "source_tz")
     check_port(port)
     paths = [Path(f) for f in files] or [default_data()]
     loaded = read_reach_outs(paths, messages=list(messages) or None, source_tz=source_tz)

@@ -17,10 +17,12 @@ import pytest
 
 import talentstats.dataset.write as dataset_module
 import talentstats.load.read as read_module
+import talentstats.load.stream as stream_module
 from talentstats.dataset.read import MARKER, is_dataset, months_between, read_dataset
 from talentstats.dataset.write import ingest, ingest_reports
 from talentstats.load.columns import CANONICAL
 from talentstats.load.loader import read_reach_outs
+from talentstats.load.options import LoadOptions
 from talentstats.stats.metrics import GROUP_KEYS, campaign_stats
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -40,7 +42,7 @@ def by_id(frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def sample_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("ds") / "reach_outs"
-    ingest([SAMPLE / "reach_outs.csv"], root, messages=[SAMPLE / "messages.csv"])
+    ingest([SAMPLE / "reach_outs.csv"], root, LoadOptions(messages=[SAMPLE / "messages.csv"]))
     return root
 
 
@@ -171,7 +173,7 @@ def test_an_export_without_open_information_keeps_the_stored_opens(tmp_path):
     msgs = tmp_path / "messages.csv"
     msgs.write_text("Message ID,Reach Out ID,Opened At\nm1,r1,2026-10-02T09:00:00Z\nm2,r2,\n", encoding="utf-8")
     root = tmp_path / "ds"
-    ingest([a], root, messages=[msgs])
+    ingest([a], root, LoadOptions(messages=[msgs]))
     before = data_files(root)
     again = ingest([a], root)  # the same export, without the messages export
     assert (again.added, again.updated, again.unchanged, again.stale) == (0, 0, 2, 0)
@@ -219,16 +221,16 @@ def test_ingest_text_summary(cli, tmp_path):
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stream files in chunks of 997 rows (as a file larger than memory would be, in 2M-row chunks)."""
-    monkeypatch.setattr(read_module, "CHUNK_ROWS", 997)
+    monkeypatch.setattr(stream_module, "CHUNK_ROWS", 997)
     monkeypatch.setattr(dataset_module, "INGEST_CHUNK_ROWS", 997)
-    monkeypatch.setattr(read_module, "_BLOCK", 1 << 14)
+    monkeypatch.setattr(stream_module, "_BLOCK", 1 << 14)
 
 
 def test_a_streamed_csv_loads_like_a_whole_one(monkeypatch, small_chunks):
-    chunks = list(read_module.iter_raw(SAMPLE / "reach_outs.csv"))
+    chunks = list(stream_module.iter_raw(SAMPLE / "reach_outs.csv"))
     assert len(chunks) > 5 and [c.first_line for c in chunks[:2]] == [2, 2 + chunks[0].table.num_rows]
     streamed = read_reach_outs(SAMPLE / "reach_outs.csv", messages=SAMPLE / "messages.csv")
-    monkeypatch.setattr(read_module, "CHUNK_ROWS", 10**9)
+    monkeypatch.setattr(stream_module, "CHUNK_ROWS", 10**9)
     whole = read_reach_outs(SAMPLE / "reach_outs.csv", messages=SAMPLE / "messages.csv")
     pd.testing.assert_frame_equal(streamed.table, whole.table)
     assert streamed.report.as_dict() == whole.report.as_dict()
@@ -260,7 +262,7 @@ def test_a_parquet_export_is_read_in_row_chunks(tmp_path, small_chunks):
     csv = read_module.read_raw(SAMPLE / "reach_outs.csv").table
     path = tmp_path / "export.parquet"
     pq.write_table(csv, path, row_group_size=1000)
-    assert len(list(read_module.iter_raw(path))) > 5
+    assert len(list(stream_module.iter_raw(path))) > 5
     a = read_reach_outs(path)
     b = read_reach_outs(SAMPLE / "reach_outs.csv")
     pd.testing.assert_frame_equal(a.table, b.table)
@@ -309,7 +311,7 @@ def test_an_export_is_ingested_chunk_by_chunk_like_a_whole_load(tmp_path, small_
     merges = []
     merge = dataset_module._merge
     monkeypatch.setattr(dataset_module, "_merge", lambda *a: merges.append(a[1].num_rows) or merge(*a))
-    report = ingest([export], tmp_path / "ds", messages=[msgs])
+    report = ingest([export], tmp_path / "ds", LoadOptions(messages=[msgs]))
     assert len(merges) >= 3  # 2,604 rows in chunks of about 997: merged chunk by chunk
     whole = read_reach_outs(export, messages=msgs)
     assert report.load == whole.report.as_dict()

@@ -326,7 +326,8 @@ def test_duckdb_relation_input_equals_sql(tables, tz):
 
 
 @pytest.mark.xfail(reason="time keys in a zone other than UTC on a lazy DuckDB relation: narwhals cannot convert "
-                          "time zones on DuckDB (the zone is a connection setting); talentstats.stats.engines handles it",
+                          "time zones on DuckDB (the zone is a connection setting); talentstats.stats.engines handles"
+                          " it",
                    raises=NotImplementedError, strict=False)
 @pytest.mark.parametrize("by", ["day", "week", "month"])
 def test_duckdb_relation_input_time_keys_in_another_zone(tables, by):

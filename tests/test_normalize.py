@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from talentstats.errors import InputError, MissingColumnError, UsageError
-from talentstats.load.headers import parse_map_options, read_map_file
+from talentstats.load.headers import parse_map_item, read_map_file
 from talentstats.stats.metrics import campaign_stats
 
 
@@ -69,10 +69,10 @@ def test_mapping_to_an_unknown_column_is_a_usage_error(write):
 
 
 def test_map_options_and_toml_map_file(write):
-    assert parse_map_options(["Thread Ref=reach_out_id", " Born = created_at "]) == {
-        "Thread Ref": "reach_out_id", "Born": "created_at"}
-    with pytest.raises(UsageError, match=r"expected HEADER=column"):
-        parse_map_options(["Thread Ref"])
+    assert parse_map_item("Thread Ref=reach_out_id") == ("Thread Ref", "reach_out_id")
+    assert parse_map_item(" Born = created_at ") == ("Born", "created_at")
+    with pytest.raises(UsageError, match=r"mapping 'Thread Ref': expected HEADER=column"):
+        parse_map_item("Thread Ref")
     table = write("map.toml", """
         [map]
         "Thread Ref" = "reach_out_id"
@@ -460,7 +460,7 @@ def test_slashed_dates_are_month_first_unless_dayfirst(write, load):
 
 def test_unknown_source_tz_is_a_usage_error(write, load):
     path = write("e.csv", "Reach Out ID,State,Created\na,0,2026-11-16\n")
-    with pytest.raises(UsageError, match=r"unknown time zone 'Mars/Olympus'"):
+    with pytest.raises(UsageError, match=r"source_tz 'Mars/Olympus': unknown time zone"):
         load(path, source_tz="Mars/Olympus")
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from talentstats.load.loader import read_reach_outs
-from talentstats.present.output import _FORMULA_START, safe_frame, spreadsheet_safe
+from talentstats.safecsv import _FORMULA_START, safe_frame, spreadsheet_safe
 
 slow = pytest.mark.slow
 WEEK = "2026-W47"

@@ -29,6 +29,9 @@ import pytest
 
 from talentstats.errors import UsageError
 from talentstats.load.accounting import LoadReport
+from talentstats.load.loader import load
+from talentstats.load.options import LoadOptions
+from talentstats.report.handoff import write_snapshot
 from talentstats.weekly import INTERESTED_LIMIT, WeeklyReport, change_text
 
 W47 = (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
@@ -250,12 +253,19 @@ def test_headline_has_the_numbers_for_the_index():
         "2026-W47", "2026-11-16", "2026-11-22", 6, 1)
 
 
-def test_from_parameters_loads_a_file_and_resolves_the_latest_week(tmp_path: Path):
+def export(tmp_path: Path, rows: list[dict] = ROWS, naive: bool = False) -> Path:
+    """``rows`` as a CSV export (creation times without their offset when ``naive``)."""
     path = tmp_path / "export.csv"
     lines = ["Reach Out ID,Campaign,Sender,State,Created At,Response Via,Response Type"]
-    lines += [f"{r['reach_out_id']},{r['campaign']},{r['sender']},{r['state']},{r['created_at']},"
-              f"{r.get('response_via') or ''},{r.get('response_type') or ''}" for r in ROWS]
+    lines += [f"{r['reach_out_id']},{r['campaign']},{r['sender']},{r['state']},"
+              f"{r['created_at'].removesuffix('Z') if naive else r['created_at']},"
+              f"{r.get('response_via') or ''},{r.get('response_type') or ''}" for r in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_from_parameters_loads_a_file_and_resolves_the_latest_week(tmp_path: Path):
+    path = export(tmp_path)
     r = WeeklyReport.from_parameters(data=str(path), week="latest")
     assert (r.start, r.end) == (dt.date(2026, 11, 9), dt.date(2026, 11, 15))  # W47 is not complete (no Sunday)
     r = WeeklyReport.from_parameters(data=[path], week="2026-W47", campaigns="B")
@@ -265,3 +275,26 @@ def test_from_parameters_loads_a_file_and_resolves_the_latest_week(tmp_path: Pat
     assert "16 Nov 2026 – Tue 17 Nov 2026" in r.period_label
     with pytest.raises(UsageError):
         WeeklyReport.from_parameters(data=path, tz="Mars/Olympus")
+    with pytest.raises(UsageError) as info:
+        WeeklyReport.from_parameters(data=path, week="latest", options={"source_tz": "Mars/Olympus"})
+    assert info.value.parameter == "source_tz"
+
+
+def test_from_parameters_reads_the_load_options_of_the_notebook(tmp_path: Path):
+    late = dict(reach_out_id="z", campaign="C", sender="s3", state=0, created_at="2026-11-22T23:30:00Z")
+    path = export(tmp_path, [*ROWS, late], naive=True)
+    utc = WeeklyReport.from_parameters(path, {}, week="2026-W47")
+    new_york = WeeklyReport.from_parameters(path, LoadOptions(source_tz="America/New_York").to_parameters(),
+                                            week="2026-W47")
+    assert utc.total()["reach_outs"] == 7 and new_york.total()["reach_outs"] == 6  # 04:30 UTC on Monday of W48
+    assert WeeklyReport.from_parameters(path, LoadOptions(source_tz="America/New_York"), week="2026-W47").total() \
+        == new_york.total()
+
+
+def test_from_parameters_reads_a_snapshot_instead_of_the_data(tmp_path: Path):
+    path = export(tmp_path)
+    snapshot = write_snapshot(load([path]), tmp_path / "snapshot.parquet")
+    path.unlink()  # the snapshot is all a report kernel reads
+    r = WeeklyReport.from_parameters(None, {}, snapshot=str(snapshot), week="latest", campaigns=["A"])
+    assert (r.start, r.end) == (dt.date(2026, 11, 9), dt.date(2026, 11, 15))  # the newest data of every campaign
+    assert (r.total()["reach_outs"], r.load.rows_read, r.load.files) == (4, 10, [str(path)])

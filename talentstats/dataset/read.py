@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,6 @@ PART = "part-0.parquet"
 def location(path: str | Path) -> str:
     """A dataset location as text: a local path, or a URL (``s3://b/ds`` - also when it went through
     ``pathlib.Path``, which makes it ``s3:/b/ds``)."""
-    import re
 
     text = str(path)
     if "://" not in text and re.match(r"^[A-Za-z][\w+.-]+:/(?!/)", text) and not Path(text).exists():
@@ -59,7 +59,7 @@ def _fs(path: str | Path) -> tuple[Any, str]:
 
         return fs.LocalFileSystem(), str(Path(text.removeprefix("file://")).resolve())
     try:
-        import fsspec
+        import fsspec  # (optional dependency: the duckdb/dask extras bring it)
         from pyarrow.fs import FSSpecHandler, PyFileSystem
     except ImportError:
         raise InputError("reading a dataset from a URL needs fsspec (pip install fsspec and its s3fs/gcsfs/...)",
@@ -92,8 +92,6 @@ def _check(root: Path) -> None:
 # --------------------------------------------------------------------------------------------- reading
 
 
-def month_of(instant: dt.datetime) -> str:
-    return instant.astimezone(dt.UTC).strftime("%Y-%m")
 
 
 def months_between(lo: dt.datetime, hi: dt.datetime) -> list[str]:
@@ -112,7 +110,7 @@ DICTIONARY_COLUMNS = ("campaign", "sender", "response_via", "response_type")
 
 
 def _dataset(root: str | Path, dictionary: bool = False) -> Any:
-    import pyarrow.dataset as ds
+    import pyarrow.dataset as ds  # (only a dataset needs it: start-up time)
 
     filesystem, inner = _fs(root)
     partitioning = ds.partitioning(pa.schema([("month", pa.string())]), flavor="hive")
@@ -131,7 +129,7 @@ def read_dataset(root: str | Path, columns: Sequence[str] | None = None,
     """The canonical table stored in a dataset, as Arrow: only ``columns`` (default all), and with
     ``created_range`` = (lo, hi) only the reach outs created in [lo, hi) - reading only their months'
     partitions. ``dictionary``: campaign, sender, response via and type dictionary-encoded."""
-    import pyarrow.dataset as ds
+    import pyarrow.dataset as ds  # (only a dataset needs it: start-up time)
 
     root = location(root)
     if "://" not in root:
@@ -152,7 +150,7 @@ def read_dataset(root: str | Path, columns: Sequence[str] | None = None,
 def has_open_info(root: str | Path) -> bool:
     """Whether any stored reach out has a known ``opened``: from the Parquet statistics (null counts per row
     group) where the files have them, else by reading the column until a known value."""
-    import pyarrow.dataset as ds
+    import pyarrow.dataset as ds  # (only a dataset needs it: start-up time)
 
     dataset = _dataset(root)
     for fragment in dataset.get_fragments():

@@ -7,27 +7,28 @@ import datetime as dt
 import json
 import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from talentstats.atomic import atomic_write_bytes
 from talentstats.dataset.read import FORMAT, INGESTS, MARKER, PART, VERSION, _check, _dataset, is_dataset
 from talentstats.errors import InputError
 from talentstats.load.accounting import REJECT_COLUMNS, LoadReport, raise_if_rejected
 from talentstats.load.arrow import _codes
 from talentstats.load.columns import CANONICAL
-from talentstats.load.headers import check_mapping
 from talentstats.load.loader import normalized_chunks
 from talentstats.load.messages import read_opens, split_messages
 from talentstats.load.normalize import ARROW_SCHEMA, collapse_arrow, to_canonical
+from talentstats.load.options import LoadOptions
 from talentstats.load.read import expand_paths
-from talentstats.present.output import write_rejects
-from talentstats.stats.periods import zone
+from talentstats.safecsv import write_rejects
 
 #: what merging did to a reach out, per row (see IngestReport)
 ADDED, UPDATED, UNCHANGED, STALE = 0, 1, 2, 3
@@ -60,19 +61,11 @@ class IngestReport:
 def _write_marker(root: Path) -> None:
     info = {"format": FORMAT, "version": VERSION, "partitioning": "month=YYYY-MM of created_at (UTC)",
             "columns": {f.name: str(f.type) for f in ARROW_SCHEMA}}
-    _atomic_write(root / MARKER, json.dumps(info, indent=2).encode())
-
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
+    atomic_write_bytes(root / MARKER, json.dumps(info, indent=2).encode())
 
 
 def _write_partition(root: Path, month: str, table: pa.Table) -> None:
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # (only a dataset needs it: start-up time)
 
     folder = root / f"month={month}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -99,8 +92,8 @@ def _stored(root: Path) -> pa.Table:
 
 def _read_partition(root: Path, month: str, only: Any = None) -> pa.Table:
     """A month's stored rows (``only`` those reach out ids: filtered while the file is scanned)."""
-    import pyarrow.dataset as ds
-    import pyarrow.parquet as pq
+    import pyarrow.dataset as ds  # (only a dataset needs it: start-up time)
+    import pyarrow.parquet as pq  # (only a dataset needs it: start-up time)
 
     path = root / f"month={month}" / PART
     if not path.exists():
@@ -124,16 +117,16 @@ def _rows_equal(a: pa.Table, b: pa.Table) -> np.ndarray:
 
 
 
-def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[str | Path] | None = None,
-           mapping: Mapping[str, str] | None = None, source_tz: str = "UTC", sheet: str | int | None = None,
-           dayfirst: bool = False, strict: bool = False) -> IngestReport:
+def ingest(exports: Sequence[str | Path], into: str | Path, options: LoadOptions | None = None) -> IngestReport:
     """Normalise ``exports`` and merge them into the dataset at ``into`` (created if missing); returns (and
     stores under ``into/_ingests``) the report.
 
     Exports are streamed: every chunk (:data:`INGEST_CHUNK_ROWS` rows) is normalised and merged in
     turn, so an export larger than memory can be ingested (what is held: one chunk, the ids ingested so far and
-    the opens of the messages exports). With ``strict`` every row is checked before anything is written.
+    the opens of the messages exports). With ``options.strict`` every row is checked before anything is written.
     """
+    options = options or LoadOptions()
+    sheet = options.sheet
 
     root = Path(into)
     if root.exists() and not root.is_dir():
@@ -144,21 +137,16 @@ def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[s
     if any(is_dataset(p) for p in exports):
         raise InputError("ingest reads export files, not a dataset", file=str(next(p for p in exports
                                                                                     if is_dataset(p))))
-    zone(source_tz)
-    mapping = check_mapping(mapping)
-    files, message_files = split_messages(expand_paths(exports), expand_paths(messages) if messages else [],
-                                          mapping, sheet)
+    files, message_files = split_messages(expand_paths(exports), list(options.messages), options.header_map, sheet)
     if not files:
         raise InputError("no reach-out export among the inputs (only messages exports)",
                          file=str(message_files[0]) if message_files else None)
-    if strict:
+    if options.strict:
         checked, rejected = LoadReport(), []
-        for _ in normalized_chunks(files, checked, rejected, mapping, source_tz, sheet, dayfirst):
+        for _ in normalized_chunks(files, options, checked, rejected):
             if rejected:
                 break
         if rejected:
-            import pandas as pd
-
             checked.rejects = pd.concat(rejected, ignore_index=True)
             raise_if_rejected(checked)
     started = dt.datetime.now(dt.UTC)
@@ -173,8 +161,7 @@ def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[s
     seen: list[pa.Array] = []  # ids ingested so far: a later chunk's copy of one is a duplicate of this ingest
     outcomes: list[np.ndarray] = []  # what happened to each of them (a later copy may change it)
     export_opens = False
-    for chunk in normalized_chunks(files, load, rejects, mapping, source_tz, sheet, dayfirst,
-                                   chunk_rows=INGEST_CHUNK_ROWS):
+    for chunk in normalized_chunks(files, options, load, rejects, chunk_rows=INGEST_CHUNK_ROWS):
         chunk, collapsed = collapse_arrow(chunk)
         ids = chunk.column("reach_out_id").combine_chunks()
         again = pc.is_in(ids, value_set=pa.concat_arrays(seen)).to_numpy(zero_copy_only=False) if seen \
@@ -196,7 +183,6 @@ def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[s
     if opens is not None:
         opens.finish(pa.chunked_array(seen, pa.string()), load)
         sources.append("messages export")
-    import pandas as pd
 
     load.opens_source = " + ".join(sources) or None
     load.rejects = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
@@ -214,7 +200,7 @@ def ingest(exports: Sequence[str | Path], into: str | Path, messages: Sequence[s
         path = folder / f"{report.id}-rejects.csv"
         write_rejects(load.rejects, path)
         report.rejects_file = str(path.relative_to(root))
-    _atomic_write(folder / f"{report.id}.json", json.dumps(report.as_dict(), indent=2, default=str).encode())
+    atomic_write_bytes(folder / f"{report.id}.json", json.dumps(report.as_dict(), indent=2, default=str).encode())
     return report
 
 

@@ -4,6 +4,8 @@ explicit mappings (``--map``, ``--map-file``)."""
 from __future__ import annotations
 
 import difflib
+import json
+import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -65,21 +67,20 @@ def check_mapping(mapping: Mapping[str, str] | None) -> dict[str, str]:
     return out
 
 
-def parse_map_options(items: Sequence[str] | None) -> dict[str, str]:
-    """``["Thread Ref=reach_out_id", ...]`` -> mapping."""
-    out = {}
-    for item in items or ():
-        header, sep, column = item.partition("=")
-        if not sep or not header.strip() or not column.strip():
-            raise UsageError(f"--map {item!r}: expected HEADER=column, e.g. --map 'Thread Ref=reach_out_id'")
-        out[header.strip()] = column.strip()
-    return check_mapping(out)
+def parse_map_item(text: str) -> tuple[str, str]:
+    """``"Thread Ref=reach_out_id"`` -> ``("Thread Ref", "reach_out_id")`` (one item of a mapping given as text).
+
+    Raises:
+        UsageError: the text is not ``HEADER=column`` (parameter ``mapping``).
+    """
+    header, sep, column = str(text).partition("=")
+    if not sep or not header.strip() or not column.strip():
+        raise UsageError("expected HEADER=column, e.g. 'Thread Ref=reach_out_id'", parameter="mapping", value=text)
+    return header.strip(), column.strip()
 
 
 def read_map_file(path: str | Path) -> dict[str, str]:
     """A mapping from a TOML file (``[map]`` table, or top-level keys) or a JSON object."""
-    import json
-    import tomllib
 
     p = Path(path)
     try:

@@ -14,11 +14,13 @@ from talentstats.dataset.read import has_open_info, is_dataset, load_dataset, lo
 from talentstats.errors import InputError
 from talentstats.load.accounting import REJECT_COLUMNS, Loaded, LoadReport, raise_if_rejected
 from talentstats.load.columns import ALIASES, CANONICAL, PII, REQUIRED
-from talentstats.load.headers import check_mapping, match_headers
+from talentstats.load.headers import match_headers
 from talentstats.load.messages import read_opens, split_messages
 from talentstats.load.normalize import collapse_arrow, normalize_arrow, to_pandas
-from talentstats.load.read import ColumnPlan, expand_paths, iter_raw
-from talentstats.stats.periods import zone
+from talentstats.load.options import LoadOptions
+from talentstats.load.read import expand_paths
+from talentstats.load.stream import ColumnPlan, iter_raw
+from talentstats.safecsv import write_rejects
 
 # --------------------------------------------------------------------------------------------- the loader
 
@@ -37,17 +39,15 @@ def _plan(mapping: Mapping[str, str], metrics_only: bool) -> Any:
     return plan
 
 
-def normalized_chunks(files: Sequence[Path], report: LoadReport, rejects: list, mapping: Mapping[str, str],
-                      source_tz: str = "UTC", sheet: str | int | None = None, dayfirst: bool = False,
-                      metrics_only: bool = False, offset: int = 0,
-                      chunk_rows: int | None = None) -> Iterator[pa.Table]:
+def normalized_chunks(files: Sequence[Path], options: LoadOptions, report: LoadReport, rejects: list,
+                      offset: int = 0, chunk_rows: int | None = None) -> Iterator[pa.Table]:
     """The canonical rows (with ``_order``) of reach-out exports, chunk by chunk (of ``chunk_rows``) as the files
     are streamed; counts rows read into ``report`` and appends rejected rows to ``rejects``."""
-
+    mapping = options.header_map
     for path in files:
         report.files.append(str(path))
-        for raw in iter_raw(path, sheet, plan=_plan(mapping, metrics_only), chunk_rows=chunk_rows):
-            good, bad = normalize_arrow(raw, mapping, source_tz, dayfirst, offset)
+        for raw in iter_raw(path, options.sheet, plan=_plan(mapping, options.metrics_only), chunk_rows=chunk_rows):
+            good, bad = normalize_arrow(raw, mapping, options.source_tz, options.dayfirst, offset)
             offset += raw.table.num_rows
             report.rows_read += raw.table.num_rows
             if len(bad):
@@ -55,46 +55,65 @@ def normalized_chunks(files: Sequence[Path], report: LoadReport, rejects: list, 
             yield good
 
 
-def read_reach_outs(paths: str | Path | Sequence[str | Path], messages: str | Path | Sequence | None = None,
+def read_reach_outs(paths: str | Path | Sequence[str | Path], messages: str | Path | Sequence | None = None, *,
                     mapping: Mapping[str, str] | None = None, source_tz: str = "UTC",
                     sheet: str | int | None = None, strict: bool = False, dayfirst: bool = False,
-                    metrics_only: bool = False, created_range: tuple[Any, Any] | None = None) -> Loaded:
+                    metrics_only: bool = False, created_range: tuple[Any, Any] | None = None,
+                    rejects: str | Path | None = None) -> Loaded:
     """Load Reach Out exports (files or folders, any supported format) into the canonical table.
 
-    ``messages`` are per-message exports giving opens. Files in a folder whose headers look like a messages
-    export (no state column, a message id or opened-at column) are treated as messages automatically.
-    ``mapping`` maps export headers no alias knows to canonical columns. With ``strict`` any rejected row
-    is an error. ``metrics_only`` reads only the columns the statistics need (no prospect names or emails,
-    no columns no alias knows; rejected rows then show only those columns), and keeps few-valued text
-    (campaign, sender, response via and type) as pandas categoricals. Large CSV and Parquet files are
-    read in chunks.
+    Args:
+        paths: export files or folders; a canonical dataset folder (``talentstats ingest``) can stand wherever
+            an export can (it is read, not parsed).
+        messages: per-message exports giving opens. Files in a folder whose headers look like a messages
+            export (no state column, a message id or opened-at column) are treated as messages automatically.
+        mapping, source_tz, sheet, strict, dayfirst, metrics_only, created_range, rejects: see
+            :class:`LoadOptions`.
 
-    A canonical dataset folder (``talentstats ingest``) can stand wherever an export can; it is read, not
-    parsed, and with ``created_range`` = (lo, hi) UTC instants only its reach outs created in [lo, hi) are read
-    (the partitions of those months). Returns ``Loaded(table, report)``.
+    Returns:
+        ``Loaded(table, report)``: the canonical pandas table and the account of every input row.
+
+    Raises:
+        InputError: a file that cannot be read (naming file, line and column), or any rejected row with
+            ``strict``.
+        UsageError: a bad option (an unknown time zone or mapped column).
     """
-    loaded = load_arrow(paths, messages, mapping, source_tz, sheet, dayfirst, metrics_only, created_range)
-    table = to_pandas(loaded.table, categorical=metrics_only)
-    if strict:
-        raise_if_rejected(loaded.report)
+    return load(paths, LoadOptions(messages=messages, mapping=mapping or {}, source_tz=source_tz, sheet=sheet,
+                                   strict=strict, dayfirst=dayfirst, metrics_only=metrics_only,
+                                   created_range=created_range, rejects=rejects))
+
+
+def load(paths: str | Path | Sequence[str | Path], options: LoadOptions | None = None) -> Loaded:
+    """:func:`read_reach_outs` with the options as one value: the canonical pandas table and its report.
+    Rejected rows are written to ``options.rejects`` (before ``options.strict`` fails: that is when they are
+    needed)."""
+    options = options or LoadOptions()
+    loaded = load_arrow(paths, options)
+    table = to_pandas(loaded.table, categorical=options.metrics_only)
+    finish_load(loaded.report, options)
     return Loaded(table, loaded.report)
 
 
-def load_arrow(paths: str | Path | Sequence[str | Path], messages: str | Path | Sequence | None = None,
-               mapping: Mapping[str, str] | None = None, source_tz: str = "UTC", sheet: str | int | None = None,
-               dayfirst: bool = False, metrics_only: bool = False,
-               created_range: tuple[Any, Any] | None = None) -> Loaded:
-    """:func:`read_reach_outs` without the conversion to pandas: ``Loaded(arrow_table, report)``."""
+def finish_load(report: LoadReport, options: LoadOptions) -> None:
+    """The end of every load: rejected rows written to ``options.rejects``, then ``options.strict`` applied
+    (rejects first: that is when they are needed)."""
+    if options.rejects is not None:
+        write_rejects(report.rejects, options.rejects)
+    if options.strict:
+        raise_if_rejected(report)
 
-    zone(source_tz)
-    mapping = check_mapping(mapping)
+
+def load_arrow(paths: str | Path | Sequence[str | Path], options: LoadOptions | None = None) -> Loaded:
+    """:func:`load` without the conversion to pandas: ``Loaded(arrow_table, report)``."""
+    options = options or LoadOptions()
+    mapping, sheet, metrics_only = options.header_map, options.sheet, options.metrics_only
+    created_range = options.created_range
     if isinstance(paths, str | Path):
         paths = [paths]
     datasets = [location(p) for p in paths if is_dataset(p)]
     exports = [p for p in paths if not is_dataset(p)]
     files = expand_paths(exports) if exports or not datasets else []
-    message_files = expand_paths([messages] if isinstance(messages, str | Path) else messages) \
-        if messages else []
+    message_files = expand_paths(options.messages) if options.messages else []
     files, message_files = split_messages(files, message_files, mapping, sheet)
     report = LoadReport()
     parts, rejects = [], []
@@ -112,10 +131,9 @@ def load_arrow(paths: str | Path | Sequence[str | Path], messages: str | Path | 
         report.rows_read += n
         offset += n
         if stored.column("opened").null_count == n and created_range is not None:
-
             # the rows of the range say nothing about opens: the dataset's other rows may (then Opens is 0)
             report.opens_source = "dataset" if has_open_info(root) else report.opens_source
-    parts += normalized_chunks(files, report, rejects, mapping, source_tz, sheet, dayfirst, metrics_only, offset)
+    parts += normalized_chunks(files, options, report, rejects, offset)
     if not report.files:
         raise InputError("no reach-out export among the inputs (only messages exports)",
                          file=str(message_files[0]) if message_files else None)

@@ -17,7 +17,8 @@ from talentstats.load.accounting import REJECT_COLUMNS, LoadReport, MessagesRepo
 from talentstats.load.arrow import _codes, _distinct, _is_blank, _lut, _nulls, _row_texts, _str, _stripped, _text
 from talentstats.load.columns import ALIASES, MESSAGE_ALIASES, MESSAGE_REQUIRED
 from talentstats.load.headers import _require, match_headers
-from talentstats.load.read import ColumnPlan, RawTable, iter_raw
+from talentstats.load.read import RawTable
+from talentstats.load.stream import ColumnPlan, iter_raw
 from talentstats.load.timestamps import _stamps
 from talentstats.load.values import parse_flag
 

@@ -13,6 +13,7 @@ import json
 import re
 import sys
 import zlib
+from array import array
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -114,7 +115,6 @@ def csv_row_lines(path: str | Path, gz: bool, encoding: str, delimiter: str, row
 def _row_lines(path: str | Path, gz: bool, encoding: str, delimiter: str) -> np.ndarray | None:
     if not encoding.startswith("utf-16") and _one_record_per_line(path, gz):
         return None
-    from array import array
 
     starts = array("q")
     try:

@@ -6,7 +6,7 @@ Kept free of plotly so the command line starts fast.
 from __future__ import annotations
 
 import math
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 
@@ -70,10 +70,11 @@ def as_count(value: object) -> int | None:
     return None if number is None else int(round(number))
 
 
-def fmt_count(n: object) -> str:
-    """Format a count: ``12345 -> '12,345'``; NA / unknown -> ``'—'``."""
+def fmt_count(n: object, missing: str = NA_TEXT) -> str:
+    """Format a count: ``12345 -> '12,345'``; NA / unknown -> ``missing`` (``'—'``; terminals spell out
+    :data:`UNKNOWN_TEXT`)."""
     count = as_count(n)
-    return NA_TEXT if count is None else f"{count:,}"
+    return missing if count is None else f"{count:,}"
 
 
 def fmt_rate(r: object, digits: int = 1) -> str:
@@ -87,3 +88,24 @@ def fmt_rate(r: object, digits: int = 1) -> str:
     if 1 - smallest / 2 <= rate < 1:
         return f">{100 - smallest * 100:.{digits}f}%"
     return f"{rate * 100:.{digits}f}%"
+
+
+def change_text(metric: str, now: Any, before: Any) -> str:
+    """Change against the previous period: counts as ``"+12 (+8.5%)"``, rates in percentage points.
+
+    Args:
+        metric: a count or rate metric column (:data:`RATE_METRICS` are rates).
+        now: the value of the period.
+        before: the value of the previous period.
+
+    Returns:
+        The signed change; ``'—'`` when either value is missing.
+    """
+    if is_na(now) or is_na(before):
+        return NA_TEXT
+    if metric in RATE_METRICS:
+        pp = 100 * (float(now) - float(before))
+        return f"{pp:+.1f} pp"
+    diff = int(now) - int(before)
+    pct = f" ({100 * diff / int(before):+.1f}%)" if int(before) else ""
+    return f"{diff:+,}{pct}"

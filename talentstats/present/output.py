@@ -6,89 +6,57 @@ import datetime as dt
 import io
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import narwhals as nw
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from talentstats.errors import UsageError
 from talentstats.load.accounting import LoadReport
-from talentstats.present.formats import KEY_LABELS, METRIC_LABELS, UNKNOWN_TEXT, fmt_rate, is_na
-from talentstats.present.formats import fmt_count as _fmt_count
-from talentstats.stats.metrics import COUNTS, METRICS, RATES
+from talentstats.present.formats import KEY_LABELS, METRIC_LABELS, UNKNOWN_TEXT, fmt_count, fmt_rate
+from talentstats.safecsv import CSV_EOL, safe_frame
+from talentstats.stats.metrics import COUNTS, METRICS
 from talentstats.stats.states import STATES
 
 LABELS = {**METRIC_LABELS, **KEY_LABELS}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: RFC 4180 line ends: with a bare "\n" the csv module leaves a value holding a lone "\r" unquoted, and
-#: spreadsheets then split the row there
-CSV_EOL = "\r\n"
+#: what ``render_stats`` writes
+FORMATS = ("table", "csv", "json")
 
 
-def spreadsheet_safe(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection: text starting with = + - @ tab or CR gets a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every text cell made spreadsheet-safe (numbers untouched)."""
-    out = frame.copy()
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            s = out[c].astype("str")
-            risky = s.str.startswith(_FORMULA_START, na=False)
-            out[c] = s.where(~risky, "'" + s)
-    return out
-
-
-def write_rejects(rejects: pd.DataFrame, path: str | Path) -> None:
-    """Write rejected rows (file, line, column, reason, raw values) as CSV, spreadsheet-safe."""
-    safe_frame(rejects).to_csv(path, index=False, lineterminator=CSV_EOL)
-
-
-def fmt_count(v: Any) -> str:
-    """``12,345``; an unknown count (opens without open data) as ``unknown``, spelled out for terminals."""
-    return UNKNOWN_TEXT if is_na(v) else _fmt_count(v)
-
-
-def _json_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Each value of an Arrow column as JSON text ("null" for nulls), computed column-wise."""
-    typ = col.type
-    if pa.types.is_dictionary(typ):
-        col, typ = col.cast(typ.value_type), typ.value_type
+def _json_text(col: pa.ChunkedArray, before: str = "", after: str = "") -> pa.Array:
+    """Each value of an Arrow column as JSON text ("null" for nulls) between ``before`` and ``after``, computed
+    once per distinct value (counts and rates of many groups repeat: a few thousand distinct values for 50,000
+    groups)."""
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not pa.types.is_dictionary(col.type):
+        col = pc.dictionary_encode(col)
+    values, typ = col.dictionary, col.type.value_type
     if pa.types.is_integer(typ):
-        text = col.cast(pa.string())
-    elif pa.types.is_floating(typ):
-        text = col.cast(pa.string())  # shortest round-trip digits; whole numbers get a ".0" as in Python
-        whole = pc.equal(pc.floor(col), col)
-        text = pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
-    elif pa.types.is_boolean(typ):
-        text = pc.if_else(col, "true", "false")
-    else:  # text: escaped once per distinct value (few: campaigns, senders, weeks)
-        encoded = pc.dictionary_encode(col.cast(pa.string())).combine_chunks()
-        words = pa.array([json.dumps(w, ensure_ascii=False) for w in encoded.dictionary.to_pylist()], pa.string())
-        text = pc.take(words, encoded.indices)
-    return pc.fill_null(text, "null")
+        words = values.cast(pa.string())
+    elif pa.types.is_floating(typ):  # rates: Python's own shortest repr (json.dumps' text) per distinct value
+        words = pa.array(list(map(float.__repr__, values.to_pylist())), pa.string())
+    else:  # text, flags: escaped once per distinct value (campaigns, senders, weeks)
+        words = pa.array([json.dumps(v, ensure_ascii=False) for v in values.to_pylist()], pa.string())
+    words = pa.concat_arrays([words, pa.array(["null"], pa.string())]).cast(pa.string())
+    words = pc.binary_join_element_wise(before, words, after, "")
+    return pc.take(words, pc.fill_null(col.indices, len(words) - 1))
 
 
-def json_rows(frame: Any, columns: Sequence[str]) -> str:
-    """The rows of a statistics frame as a JSON array of objects (``columns`` in order), built column-wise
-    by Arrow: the same text as ``json.dumps`` of the row dicts, at a cost that does not grow per row in Python."""
+def json_rows(frame: Any, columns: Sequence[str]) -> bytes:
+    """The rows of a statistics frame as a JSON array of objects (``columns`` in order), UTF-8: the same text as
+    ``json.dumps(rows, ensure_ascii=False)``, built column-wise by Arrow (no per-row Python, no decoding)."""
     table = nw.from_native(frame, eager_only=True).select(*columns).to_arrow().select(list(columns))
     if table.num_rows == 0:
-        return "[]"
+        return b"[]"
     if "state" in columns:
         table = table.set_column(table.column_names.index("state"), "state", table.column("state").cast(pa.int64()))
-    parts: list[Any] = []
-    for i, name in enumerate(columns):
-        parts += [("{" if i == 0 else ", ") + json.dumps(name) + ": ", _json_text(table.column(name))]
-    rows = pc.binary_join_element_wise(*parts, "}", "").combine_chunks()
-    one_list = pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows)
-    return "[" + pc.binary_join(one_list, ", ")[0].as_py() + "]"
+    last = len(columns) - 1
+    parts = [_json_text(table.column(name), ("{" if i == 0 else ", ") + json.dumps(name) + ": ",
+                        "}" if i == last else "") for i, name in enumerate(columns)]
+    rows = pc.binary_join_element_wise(*parts, "")
+    one_list = pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows.cast(pa.binary()))
+    return b"[" + pc.binary_join(one_list, b", ")[0].as_py() + b"]"
 
 
 def stats_payload(start: dt.date, end: dt.date, tz: str, keys: Sequence[str], rows: Any, total: Any,
@@ -98,22 +66,37 @@ def stats_payload(start: dt.date, end: dt.date, tz: str, keys: Sequence[str], ro
 
 
 def _stats_json(start: dt.date, end: dt.date, tz: str, keys: Sequence[str], rows: Any, total: Any,
-                report: LoadReport | None) -> str:
+                report: LoadReport | None) -> bytes:
     total_text = json_rows(total, METRICS)[1:-1]
     doc: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(), "tz": tz, "rows": None,
                            "total": None}
     if report is not None:
         doc["load"] = report.as_dict()
-    head = json.dumps(doc, ensure_ascii=False)
-    row_text = json_rows(rows, [*keys, *METRICS]) if keys else f"[{total_text}]"
-    return head.replace('"rows": null, "total": null', f'"rows": {row_text}, "total": {total_text}', 1)
+    head, tail = json.dumps(doc, ensure_ascii=False).encode().split(b'"rows": null, "total": null', 1)
+    row_text = json_rows(rows, [*keys, *METRICS]) if keys else b"[" + total_text + b"]"
+    return b"".join([head, b'"rows": ', row_text, b', "total": ', total_text, tail])
 
 
-def render_stats(fmt: str, start: dt.date, end: dt.date, tz: str, keys: Sequence[str], rows: Any, total: Any,
-                 report: LoadReport | None) -> str:
-    """Statistics as ``table`` (rich), ``csv`` or ``json`` text."""
+def render_stats_bytes(fmt: str, result: Any) -> bytes:
+    """:func:`render_stats` as UTF-8 bytes (JSON is built as bytes: a large output is never decoded)."""
     if fmt == "json":
-        return _stats_json(start, end, tz, keys, rows, total, report) + "\n"
+        return _stats_json(result.start, result.end, result.tz, result.keys, result.rows, result.total,
+                           result.report) + b"\n"
+    return render_stats(fmt, result).encode()
+
+
+def render_stats(fmt: str, result: Any) -> str:
+    """A :class:`~talentstats.stats.query.StatsResult` as ``table`` (rich), ``csv`` or ``json`` text.
+
+    Raises:
+        UsageError: an unknown ``fmt`` (parameter ``fmt``).
+    """
+    if fmt not in FORMATS:
+        raise UsageError(f"choose {', '.join(FORMATS[:-1])} or {FORMATS[-1]}", parameter="fmt", value=fmt)
+    start, end, tz, keys, rows, total, report = (result.start, result.end, result.tz, result.keys, result.rows,
+                                                 result.total, result.report)
+    if fmt == "json":
+        return (_stats_json(start, end, tz, keys, rows, total, report) + b"\n").decode()
     if fmt == "csv":
         frame = nw.from_native(rows if keys else total, eager_only=True).select(*keys, *METRICS).to_pandas()
         buf = io.StringIO()
@@ -122,8 +105,13 @@ def render_stats(fmt: str, start: dt.date, end: dt.date, tz: str, keys: Sequence
     return _table(stats_payload(start, end, tz, keys, rows, total, report), keys, report)
 
 
+def _cell(metric: str, value: Any) -> str:
+    """A number as the terminal shows it: an unknown count (opens without open data) spelled out as ``unknown``."""
+    return fmt_count(value, UNKNOWN_TEXT) if metric in COUNTS else fmt_rate(value)
+
+
 def _table(doc: dict[str, Any], keys: Sequence[str], report: LoadReport | None) -> str:
-    from rich.console import Console
+    from rich.console import Console  # (rich only for terminal tables: start-up time)
     from rich.table import Table
 
     title = f"Reach outs created {doc['start']} – {doc['end']} ({doc['tz']})"
@@ -131,11 +119,10 @@ def _table(doc: dict[str, Any], keys: Sequence[str], report: LoadReport | None) 
     for k in keys:
         table.add_column(LABELS[k], footer="Total" if k == keys[0] else "")
     for m in METRICS:
-        fmt = fmt_count if m in COUNTS else fmt_rate
-        table.add_column(LABELS[m], justify="right", footer=fmt(doc["total"][m]) if keys else "")
+        table.add_column(LABELS[m], justify="right", footer=_cell(m, doc["total"][m]) if keys else "")
     for r in doc["rows"]:
         cells = [STATES[r[k]] if k == "state" else str(r[k]) for k in keys]
-        cells += [fmt_count(r[m]) if m in COUNTS else fmt_rate(r[m]) for m in METRICS]
+        cells += [_cell(m, r[m]) for m in METRICS]
         table.add_row(*cells)
     buf = io.StringIO()
     console = Console(file=buf, width=200 if keys else 160, force_terminal=False, color_system=None)
@@ -162,5 +149,4 @@ def load_summary(report: LoadReport) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["render_stats", "write_rejects", "spreadsheet_safe", "safe_frame", "load_summary", "fmt_count",
-           "fmt_rate", "RATES"]
+__all__ = ["json_rows", "load_summary", "render_stats", "stats_payload"]

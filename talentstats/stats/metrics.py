@@ -15,7 +15,9 @@ Definitions, for calendar dates [start, end] in the report time zone ``tz``:
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import narwhals as nw
@@ -24,6 +26,7 @@ from narwhals.typing import IntoFrameT
 from talentstats.errors import UsageError
 from talentstats.stats.periods import check_range, parse_date, range_instants, zone
 from talentstats.stats.states import NOT_IN_PROGRESS, RESPONDED
+from talentstats.stats.timekeys import day_labels, monday_number, time_key_exprs
 
 COUNTS: tuple[str, ...] = ("reach_outs", "in_progress", "opens", "responses", "interested")
 RATES: tuple[str, ...] = ("open_rate", "response_rate", "interested_rate", "interested_of_responses")
@@ -34,7 +37,6 @@ GROUP_KEYS: tuple[str, ...] = ("campaign", "sender", "week", "day", "month", "st
 TIME_KEYS: tuple[str, ...] = ("week", "day", "month")
 INTERESTED = "Interested"
 
-_US_PER_DAY = 86_400_000_000
 _FLAGS = ("reach_outs", "in_progress", "opens", "responses", "interested", "opens_unknown")
 #: the columns the statistics read (besides the group-key columns)
 _NEEDED = ("created_at", "state", "response_via", "response_type", "opened")
@@ -83,85 +85,14 @@ def flag_exprs(responded: nw.Expr | None = None) -> dict[str, nw.Expr]:
     }
 
 
-def _local_date_key(tz: str) -> nw.Expr:
-    """``year * 1000 + day of year`` of created_at's calendar date in ``tz``: cheap per row, and turned into a
-    day number (:func:`_day_number`) only after grouping, on a few rows."""
-    local = nw.col("created_at").dt.convert_time_zone(tz).dt.replace_time_zone(None)
-    return local.dt.year().cast(nw.Int64) * 1000 + local.dt.ordinal_day().cast(nw.Int64)
 
 
-def _day_number(date_key: nw.Expr) -> nw.Expr:
-    """Days since 1970-01-01 from a :func:`_local_date_key`.
-
-    Portable calendar arithmetic (integer operations only): every engine has them, whereas ``dt.timestamp`` and
-    ``dt.total_microseconds`` are missing on DuckDB or PySpark.
-    """
-    y = date_key // 1000 - 1  # full years before this one, counted from year 0
-    leap_days = y // 4 - y // 100 + y // 400 - 477  # leap days in 1970 .. year-1 (477 before 1970)
-    return (y - 1969) * 365 + leap_days + date_key % 1000 - 1
 
 
-def _date_text(key: str) -> tuple[list[dict[str, nw.Expr]], nw.Expr]:
-    """"YYYY-MM-DD" of the day numbers (days since 1970-01-01) in column ``key``, by integer arithmetic
-    (H. Hinnant's civil_from_days): portable, where casting an integer to a timestamp is not (DuckDB refuses
-    it). Returns (rounds of ``with_columns`` adding helper columns, the final text expression): in steps, because
-    SQL engines expand a shared sub-expression at every use, which nested in one expression grows exponentially.
-    """
-    p = f"_{key}_"
-
-    def c(name: str) -> nw.Expr:
-        return nw.col(p + name)
-
-    day = nw.col(key)
-    doy = c("doe") - (c("yoe") * 365 + c("yoe") // 4 - c("yoe") // 100)  # day of the year starting in March
-    m = (c("mp") + 2) % 12 + 1
-    rounds = [
-        {p + "era": (day + 719468) // 146097},  # 400-year eras since 0000-03-01
-        {p + "doe": day + 719468 - c("era") * 146097},  # day of the era
-        {p + "yoe": (c("doe") - c("doe") // 1460 + c("doe") // 36524 - c("doe") // 146096) // 365},
-        {p + "doy": doy, p + "mp": (doy * 5 + 2) // 153},
-        {p + "d": c("doy") - (c("mp") * 153 + 2) // 5 + 1, p + "m": m,
-         p + "y": c("yoe") + c("era") * 400 + (12 - m) // 10},  # January and February end the March year
-    ]
-
-    def two(e: nw.Expr) -> nw.Expr:
-        return e.cast(nw.String).str.zfill(2)
-
-    return rounds, nw.concat_str(c("y").cast(nw.String), nw.lit("-"), two(c("m")), nw.lit("-"), two(c("d")))
 
 
-def _day_labels(f: Any, key: str) -> tuple[list[dict[str, nw.Expr]], nw.Expr]:
-    """"YYYY-MM-DD" of the day numbers in column ``key``, as (rounds of helper columns, expression). Grouped
-    frames are small: on eager frames the few distinct days are formatted in Python and mapped (fast); lazy
-    frames use the portable arithmetic (:func:`_date_text`)."""
-    if isinstance(f, nw.DataFrame):
-        import datetime as _dt
-
-        days = [d for d in f.get_column(key).unique().to_list() if d is not None]
-        epoch = _dt.date(1970, 1, 1)
-        labels = {int(d): (epoch + _dt.timedelta(days=int(d))).isoformat() for d in days}
-        return [], nw.col(key).replace_strict(labels, return_dtype=nw.String).alias(key)
-    rounds, text = _date_text(key)
-    return rounds, text.alias(key)
 
 
-def _time_key_exprs(keys: Sequence[str], tz: str) -> tuple[dict[str, nw.Expr], dict[str, nw.Expr]]:
-    """Time keys as (expressions per row, expressions on the grouped rows). Day and week are grouped by the
-    local date key first and derived from it afterwards; month is computed per row."""
-    per_row: dict[str, nw.Expr] = {}
-    per_group: dict[str, nw.Expr] = {}
-    if "day" in keys or "week" in keys:
-        per_row["_date"] = _local_date_key(tz)
-        day = _day_number(nw.col("_date"))
-        if "day" in keys:
-            per_group["day"] = day
-        if "week" in keys:
-            # 1970-01-01 was a Thursday: (day + 3) % 7 is 0 on Mondays
-            per_group["week"] = day - (day + 3) % 7
-    if "month" in keys:
-        local = nw.col("created_at").dt.convert_time_zone(tz)
-        per_row["month"] = local.dt.year().cast(nw.Int64) * 100 + local.dt.month().cast(nw.Int64)
-    return per_row, per_group
 
 
 def _bounds(start: dt.date | str, end: dt.date | str, tz: str) -> tuple[dt.datetime, dt.datetime]:
@@ -197,7 +128,6 @@ def _row_slices(f: Any) -> list[Any] | None:
     also mean cache-friendly temporaries (one slice of a long table is faster even on one core)."""
     if not isinstance(f, nw.DataFrame) or not f.implementation.is_pandas():
         return None
-    import os
 
     n = len(f)
     k = max(-(-n // _SLICE_ROWS), 2 if (os.cpu_count() or 1) > 1 and n >= _PARALLEL_ROWS else 1)
@@ -209,10 +139,8 @@ def _row_slices(f: Any) -> list[Any] | None:
 
 
 def _counts_in_slices(parts: list[Any], lo: dt.datetime, hi: dt.datetime, tz: str, keys: list[str]) -> Any:
-    import os
-    from concurrent.futures import ThreadPoolExecutor
 
-    import pandas as pd
+    import pandas as pd  # (pandas is one backend of several: imported when a pandas frame is met)
 
     with ThreadPoolExecutor(max(1, min(len(parts), os.cpu_count() or 1))) as pool:
         counts = list(pool.map(lambda part: _counts(part, lo, hi, tz, keys), parts))
@@ -238,7 +166,7 @@ def _counts(f: Any, lo: dt.datetime, hi: dt.datetime, tz: str, keys: list[str]) 
             opens_unknown=nw.when(no_info).then(nw.col("opens_unknown") + 1).otherwise(nw.col("opens_unknown"))
         ).drop("_unknown_anywhere", "_rows")
         return out.to_native()
-    per_row, per_group = _time_key_exprs(keys, tz)
+    per_row, per_group = time_key_exprs(keys, tz)
     f = f.filter(in_range).with_columns(_responded=responded_expr(), **per_row)
     f = f.with_columns(**flag_exprs(nw.col("_responded")))
     row_keys = [k for k in keys if k not in per_group] + (["_date"] if per_group else [])
@@ -261,7 +189,7 @@ def rollup(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFra
     keys = check_keys(by)
     f = nw.from_native(counts)
     if "week" in keys and "week" not in f.columns:
-        f = f.with_columns(week=nw.col("day") - (nw.col("day") + 3) % 7)
+        f = f.with_columns(week=monday_number(nw.col("day")))
     sums = [nw.col(k).sum() for k in _FLAGS]
     f = f.group_by(*keys).agg(*sums) if keys else f.select(*sums)
     return finish(f.to_native(), keys)
@@ -287,7 +215,7 @@ def finish(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFra
     rounds: list[dict[str, nw.Expr]] = []
     for k in keys:
         if k in ("day", "week"):
-            steps, label = _day_labels(f, k)
+            steps, label = day_labels(f, k)
             rounds = [a | b for a, b in zip(rounds, steps, strict=True)] if rounds and steps else rounds or steps
             exprs.append(label)
         elif k == "month":
@@ -317,7 +245,7 @@ def finish(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFra
 def _nullable_pandas(native: Any) -> Any:
     """pandas only: counts as nullable Int64 and rates as Float64, so unknown is <NA> rather than NaN."""
     try:
-        import pandas as pd
+        import pandas as pd  # (pandas is one backend of several: imported when a pandas frame is met)
     except ImportError:  # pragma: no cover
         return native
     if isinstance(native, pd.DataFrame):
@@ -374,6 +302,27 @@ def total_of(counts: Any, has_info: Any) -> Any:
     if t["reach_outs"].item() == 0 and not has_info():
         t = t.with_columns(opens_unknown=nw.col("opens_unknown") + 1)
     return finish(t.to_native())
+
+
+def newest_created(frame: Any, tz: str = "UTC", naive_tz: str = "UTC") -> dt.datetime | None:
+    """The newest reach out's creation instant, in ``tz`` (None without rows): "the newest date in the data"
+    that ``--week latest``, staleness and the reports' "data as of" are measured from. ``naive_tz``: the zone of
+    the wall times an engine hands back without one (Spark gives them in its session's zone)."""
+    f = nw.from_native(frame).select(nw.col("created_at").max())
+    if isinstance(f, nw.LazyFrame):
+        f = f.collect()
+    value = f.item()
+    if value is None or value != value:  # (NaT: pandas' missing time is not equal to itself)
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone(naive_tz))
+    return value.astimezone(zone(tz))
+
+
+def newest_date(frame: Any, tz: str = "UTC", naive_tz: str = "UTC") -> dt.date | None:
+    """The date of :func:`newest_created` in ``tz``."""
+    newest = newest_created(frame, tz, naive_tz)
+    return None if newest is None else newest.date()
 
 
 def has_open_info(frame: Any) -> bool:

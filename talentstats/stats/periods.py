@@ -9,16 +9,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from talentstats.errors import UsageError
 
 
-def zone(name: str) -> ZoneInfo:
-    """The time zone called ``name`` (IANA, e.g. ``Europe/Berlin``), or a UsageError."""
+def zone(name: str, parameter: str | None = None) -> ZoneInfo:
+    """The time zone called ``name`` (IANA, e.g. ``Europe/Berlin``), or a UsageError naming ``parameter``."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise UsageError(f"unknown time zone {name!r} (use an IANA name such as 'UTC' or 'Europe/Berlin')")
+        if parameter is None:
+            raise UsageError(f"unknown time zone {name!r} (use an IANA name such as 'UTC' or 'Europe/Berlin')")
+        raise UsageError("unknown time zone (use an IANA name such as 'UTC' or 'Europe/Berlin')",
+                         parameter=parameter, value=name)
 
 
-def parse_date(value: str | dt.date, what: str = "date") -> dt.date:
-    """A calendar date from ``YYYY-MM-DD`` (or a date object)."""
+def parse_date(value: str | dt.date, parameter: str = "date") -> dt.date:
+    """A calendar date from ``YYYY-MM-DD`` (or a date object); a bad one is a UsageError naming ``parameter``."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -26,7 +29,7 @@ def parse_date(value: str | dt.date, what: str = "date") -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise UsageError(f"{what}: {value!r} is not a date like 2026-11-16")
+        raise UsageError(f"{value!r} is not a date like 2026-11-16", parameter=parameter)
 
 
 def check_range(start: dt.date, end: dt.date) -> None:
@@ -58,6 +61,16 @@ def iso_week(value: str) -> tuple[dt.date, dt.date]:
     return monday, monday + dt.timedelta(days=6)
 
 
+def monday_of(day: dt.date) -> dt.date:
+    """The Monday that starts the (ISO) week of ``day``."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def is_whole_week(start: dt.date, end: dt.date) -> bool:
+    """Whether [start, end] is one Monday-to-Sunday week."""
+    return (end - start).days == 6 and start.weekday() == 0
+
+
 def week_label(monday: dt.date) -> str:
     """ISO week label of a date: ``2026-W47``."""
     y, w, _ = monday.isocalendar()
@@ -66,7 +79,7 @@ def week_label(monday: dt.date) -> str:
 
 def last_complete_week(today: dt.date) -> tuple[dt.date, dt.date]:
     """Monday..Sunday of the last week that ended before ``today``."""
-    monday_this = today - dt.timedelta(days=today.weekday())
+    monday_this = monday_of(today)
     return monday_this - dt.timedelta(days=7), monday_this - dt.timedelta(days=1)
 
 
@@ -86,7 +99,7 @@ PRESETS = ("this week", "last week", "last 4 weeks", "last 90 days", "quarter to
 
 def preset_range(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
     """Date range of a named preset relative to ``today`` (weeks start on Monday)."""
-    monday = today - dt.timedelta(days=today.weekday())
+    monday = monday_of(today)
     if name == "this week":
         return monday, today
     if name == "last week":
@@ -116,6 +129,6 @@ def resolve_week(week: str, newest: dt.date | None = None, tz: str = "UTC") -> t
         return last_complete_week(today_in(tz))
     if w == "latest":
         if newest is None:
-            raise UsageError("--week latest needs data with at least one reach out")
+            raise UsageError("latest needs data with at least one reach out", parameter="week", value=week)
         return latest_full_week(newest)
     return iso_week(week)

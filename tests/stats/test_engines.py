@@ -7,6 +7,8 @@ session serve the whole module.
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import importlib.util
 import json
 import os
@@ -18,9 +20,10 @@ import pandas as pd
 import pytest
 
 from talentstats.dataset.write import ingest
-from talentstats.errors import UsageError
+from talentstats.errors import InputError, UsageError
 from talentstats.load.loader import load_arrow, read_reach_outs
-from talentstats.stats.engines import ENGINES, Session, check_engine, collect, quiet
+from talentstats.load.options import LoadOptions
+from talentstats.stats.engines import ENGINES, Engine, check_engine, collect, engine_stats, get_engine, quiet
 from talentstats.stats.metrics import campaign_stats, stats_dicts, stats_with_total
 from talentstats.stats.periods import parse_date, range_instants
 
@@ -28,7 +31,7 @@ from talentstats.stats.periods import parse_date, range_instants
 #: tests go to one worker (without it each worker that gets some starts its own)
 pytestmark = pytest.mark.xdist_group("engines")
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 MODULES = {"pandas": "pandas", "polars": "polars", "duckdb": "duckdb", "dask": "distributed", "spark": "pyspark"}
 
 #: (report time zone, group keys, first date, last date): DST changes, month ends, an empty range
@@ -63,7 +66,7 @@ def _java() -> bool:
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("engines") / "ds"
-    ingest([SAMPLE / "reach_outs.csv"], root, messages=[SAMPLE / "messages.csv"])
+    ingest([SAMPLE / "reach_outs.csv"], root, LoadOptions(messages=[SAMPLE / "messages.csv"]))
     return root
 
 
@@ -100,13 +103,15 @@ def spark_session() -> Any:
 
 
 @pytest.fixture
-def session(request: pytest.FixtureRequest, dask_client: Any, spark_session: Any) -> Any:
-    """``session(engine, tz)``: a Session on the module's cluster / session."""
+def session(request: pytest.FixtureRequest) -> Any:
+    """``session(engine, tz)``: an engine on the module's Dask cluster / Spark session (started when first
+    needed)."""
 
-    def make(engine: str, tz: str) -> Session:
+    def make(engine: str, tz: str) -> Engine:
         available(engine)
-        return Session(engine, tz, spark=spark_session if engine == "spark" else None,
-                       dask_client=dask_client if engine == "dask" else None)
+        settings = {"dask": {"dask_client": "dask_client"}, "spark": {"spark_session": "spark_session"}}
+        return get_engine(engine, tz=tz, **{key: request.getfixturevalue(fixture)
+                                            for key, fixture in settings.get(engine, {}).items()})
 
     return make
 
@@ -145,15 +150,15 @@ def test_the_dataset_read_by_each_engine_gives_pandas_numbers(session, dataset, 
     want = expected(pandas_table, tz, by, start, end)
     span = range_instants(parse_date(start), parse_date(end), tz)
     with quiet(), session(engine, tz) as s:
-        frame, _ = s.load([dataset], created_range=span)
-        rows, total = s.stats(frame, start, end, by, s.has_info)
+        loaded = s.load([dataset], LoadOptions(created_range=span))
+        rows, total = s.stats(loaded.frame, start, end, by, loaded.knows_opens)
     assert ((stats_dicts(rows) if by else None), stats_dicts(total)) == want
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_exports_loaded_then_handed_to_each_engine(session, engine):
     """Export files (and a messages export) go through the loader, then to the engine."""
-    loaded = load_arrow([SAMPLE / "reach_outs.csv"], messages=[SAMPLE / "messages.csv"])
+    loaded = load_arrow([SAMPLE / "reach_outs.csv"], LoadOptions(messages=[SAMPLE / "messages.csv"]))
     table = read_reach_outs(SAMPLE / "reach_outs.csv", messages=SAMPLE / "messages.csv").table
     for tz, by, start, end in CASES[:3]:
         with quiet(), session(engine, tz) as s:
@@ -187,17 +192,112 @@ def test_stats_with_total_equals_two_campaign_stats(pandas_table):
     assert stats_dicts(total)[0]["opens"] == 0
 
 
+# --------------------------------------------------------------------------------------------- engine_stats
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engine_stats_on_a_dataset_reads_the_range_and_counts_its_rows(request, dataset, pandas_table, engine):
+    """``engine_stats`` (what ``stats --engine`` calls): pandas' numbers; the rows read are those of the range."""
+    available(engine)
+    settings = {"dask_scheduler": request.getfixturevalue("dask_client").scheduler.address} if engine == "dask" \
+        else {}
+    if engine == "spark":
+        request.getfixturevalue("spark_session")
+    start, end = dt.date(2026, 9, 1), dt.date(2026, 11, 22)
+    result = engine_stats(engine, [dataset], LoadOptions(), tz="Europe/Lisbon", keys=["campaign", "week"],
+                          dates=(start, end), week=None, **settings)
+    want = expected(pandas_table, "Europe/Lisbon", "campaign,week", str(start), str(end))
+    assert (result.start, result.end, result.tz, result.keys) == (start, end, "Europe/Lisbon", ["campaign", "week"])
+    assert (stats_dicts(result.rows), stats_dicts(result.total)) == want
+    assert result.report.rows_read == result.report.rows_loaded == want[1][0]["reach_outs"]
+    assert result.report.files == [str(dataset)]
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_engine_stats_week_latest_on_exports(dataset, engine):
+    """Exports go through the loader; ``week`` is resolved against the newest reach out (in ``tz``)."""
+    available(engine)
+    options = LoadOptions(messages=[SAMPLE / "messages.csv"])
+    loaded = read_reach_outs(SAMPLE / "reach_outs.csv", messages=SAMPLE / "messages.csv")
+    result = engine_stats(engine, SAMPLE / "reach_outs.csv", options, tz="Asia/Kolkata", keys="sender", dates=None,
+                          week="latest")
+    assert (result.end - result.start).days == 6 and result.start.weekday() == 0
+    assert stats_dicts(result.total) == expected(loaded.table, "Asia/Kolkata", None, str(result.start),
+                                                 str(result.end))[1]
+    assert result.report.rows_read == loaded.report.rows_read
+    whole = engine_stats(engine, [dataset], LoadOptions(), tz="UTC", keys=[], dates=None, week="2026-W47")
+    assert whole.rows is None and whole.report.rows_read == len(read_reach_outs(dataset).table)
+
+
+def test_engine_stats_writes_rejects_before_strict_fails(write, tmp_path):
+    available("duckdb")
+    export = write("r.csv", """\
+        Reach Out ID,Campaign,Sender,State,Created At,Response Via,Response Type
+        RO-1,C,s,Completed,2026-11-16T10:00:00Z,,
+        RO-2,C,s,Completed,not a time,,
+        """)
+    rejects = tmp_path / "rejects.csv"
+    options = LoadOptions(rejects=rejects, strict=True)
+    with pytest.raises(InputError):
+        engine_stats("duckdb", [export], options, tz="UTC", keys=[], dates=(dt.date(2026, 11, 16),) * 2, week=None)
+    assert "RO-2" in rejects.read_text(encoding="utf-8")
+    result = engine_stats("duckdb", [export], options.but(strict=False), tz="UTC", keys=[],
+                          dates=(dt.date(2026, 11, 16),) * 2, week=None)
+    assert result.report.rows_rejected == 1 and stats_dicts(result.total)[0]["reach_outs"] == 1
+
+
+# --------------------------------------------------------------------------------------------- the registry
+
+
+def test_the_registry_names_each_engine_class():
+    assert list(ENGINES) == ["pandas", "polars", "duckdb", "dask", "spark"]
+    for name, cls in ENGINES.items():
+        assert issubclass(cls, Engine) and cls.name == name
+    with get_engine("Pandas", tz="Asia/Kolkata") as engine:
+        assert isinstance(engine, ENGINES["pandas"]) and engine.tz == "Asia/Kolkata"
+
+
+def test_engine_errors_name_library_parameters(monkeypatch):
+    with pytest.raises(UsageError) as err:
+        check_engine("excel")
+    assert (err.value.parameter, err.value.value) == ("engine", "excel")
+    assert err.value.describe("--engine") == "--engine 'excel': choose pandas, polars, duckdb, dask, spark"
+    with pytest.raises(UsageError) as err:
+        get_engine("pandas", spark_master="local[1]")
+    assert err.value.parameter == "spark_master" and "spark engine" in str(err.value)
+    with pytest.raises(UsageError) as err:
+        get_engine("pandas", tz="Mars/Olympus")
+    assert err.value.parameter == "tz"
+    with pytest.raises(UsageError) as err:
+        engine_stats("pandas", [SAMPLE / "reach_outs.csv"], LoadOptions(), tz="UTC", keys=[], dates=None, week=None)
+    assert err.value.parameter == "dates"
+
+    real = importlib.import_module
+
+    def missing(name: str, *args: Any) -> Any:
+        if name.split(".")[0] == "polars":
+            raise ImportError(name)
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", missing)
+    with pytest.raises(UsageError) as err:
+        get_engine("polars")
+    assert err.value.describe("--engine") == "--engine 'polars': needs polars; pip install 'talentstats[polars]'"
+
+
 # --------------------------------------------------------------------------------------------- the CLI
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_cli_engine_output_is_pandas_output(cli, dataset, dask_client, spark_session, engine):
+def test_cli_engine_output_is_pandas_output(cli, request, dataset, engine):
     available(engine)
+    if engine == "spark":
+        request.getfixturevalue("spark_session")  # (the module's session: the CLI's engine finds it active)
     args = ["stats", dataset, "--start", "2026-09-01", "--end", "2026-11-22", "--tz", "Europe/Lisbon",
             "--by", "campaign,week", "--format", "json"]
     code, want, err = cli(*args)
     assert (code, err) == (0, "")
-    extra = ["--dask-scheduler", dask_client.scheduler.address] if engine == "dask" else []
+    extra = ["--dask-scheduler", request.getfixturevalue("dask_client").scheduler.address] if engine == "dask" else []
     code, got, err = cli(*args, "--engine", engine, *extra)
     assert code == 0, err
     assert json.loads(got) == json.loads(want)

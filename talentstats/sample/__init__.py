@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from talentstats.errors import UsageError
+from talentstats.sample.arrowtext import DAY, HOUR, _ascii_local, _ids, _iso, _labels
+from talentstats.sample.catalog import _CAMPAIGNS, _FIRST, _LAST, _MAIL_DOMAINS, _SENDER_DOMAIN, _SENDERS
 from talentstats.stats.states import STATES
 
 REACH_OUT_COLUMNS: Final[tuple[str, ...]] = (
@@ -34,12 +36,8 @@ MESSAGE_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 DEFAULT_END: Final = dt.date(2026, 11, 22)
-DAY: Final = 86_400
-HOUR: Final = 3_600
 DUPLICATE_SHARE: Final = 0.005
 
-_SENDERS: Final = ("maya.chen", "jonas.weber", "priya.natarajan", "tom.okafor", "lucia.romero")
-_SENDER_DOMAIN: Final = "@acme-talent.example"
 
 # code -> text as the CRM writes it; index 0 is blank (null)
 _VIA: Final = (None, "Email Reply", "Manually Marked", "LinkedIn")
@@ -54,49 +52,9 @@ S_PROGRESS, S_BOUNCED, S_RESPONDED, S_COMPLETED, S_PAUSED, S_CANCELED, S_UNDONE,
 _KEEP_UNSENT: Final = (S_PROGRESS, S_PAUSED, S_AUTH, S_PENDING)
 
 
-@dataclass(frozen=True)
-class _Campaign:
-    name: str
-    share: float  # share of all reach outs among the campaigns active in the window
-    first: int | None  # the first reach out is this many days before `end` (None: window start)
-    last: int  # the last reach out is this many days before `end`
-    senders: tuple[tuple[int, float], ...]  # (index in _SENDERS, probability)
-    response: float  # response probability (before "not yet" truncation of young reach outs)
-    interested: float  # share of responses marked "Interested"
-    steps: tuple[float, float, float, float]  # probability of a 1-, 2-, 3- or 4-step sequence
 
 
-_CAMPAIGNS: Final = (
-    _Campaign("Senior Backend Engineers – Berlin", 0.22, None, 0, ((0, 0.8), (1, 0.2)), 0.19, 0.42,
-              (0.05, 0.15, 0.40, 0.40)),
-    _Campaign("Data Scientists NYC", 0.15, None, 0, ((2, 0.9), (3, 0.1)), 0.22, 0.46, (0.10, 0.20, 0.40, 0.30)),
-    _Campaign("Product Designers (Remote)", 0.11, 140, 0, ((4, 1.0),), 0.24, 0.50, (0.10, 0.30, 0.40, 0.20)),
-    _Campaign("Engineering Managers – London", 0.10, None, 36, ((1, 0.7), (0, 0.3)), 0.17, 0.38,
-              (0.05, 0.25, 0.40, 0.30)),
-    _Campaign("SRE / Platform", 0.14, None, 0, ((3, 0.85), (2, 0.15)), 0.16, 0.40, (0.05, 0.20, 0.45, 0.30)),
-    _Campaign("Sales Development Reps Q4", 0.16, 62, 0, ((4, 0.6), (3, 0.4)), 0.14, 0.30,
-              (0.00, 0.10, 0.30, 0.60)),
-    _Campaign("Frontend Engineers, Lisbon", 0.12, None, 0, ((0, 0.5), (2, 0.5)), 0.20, 0.44,
-              (0.10, 0.20, 0.40, 0.30)),
-)
 
-_FIRST: Final = (
-    "James", "Mary", "Wei", "Aisha", "Carlos", "Sofia", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Chloé",
-    "Hiroshi", "Yuki", "Fatima", "Omar", "Priya", "Arjun", "Zoë", "Lukas", "Anna", "Mohammed", "Sara",
-    "David", "Elena", "Ivan", "Nina", "Kwame", "Amara", "Jonas", "Lena", "Diego", "Lucía", "Mia", "Ethan",
-    "Grace", "Daniel", "Hannah", "Oliver", "Leila", "Tomasz", "Agnieszka", "Chen", "Mei", "Raj", "Ananya",
-    "Samuel", "Ruth", "Björn", "Ingrid", "Pierre", "Camille", "Marco", "Giulia", "Kofi", "Ngozi", "Alex",
-    "Jordan", "Taylor", "Sam",
-)
-_LAST: Final = (
-    "Smith", "Johnson", "Garcia", "Müller", "Schmidt", "Kowalski", "Nowak", "Rossi", "Bianchi", "Dubois",
-    "Martin", "Li", "Wang", "Zhang", "Kim", "Park", "Nguyen", "Tanaka", "Sato", "Patel", "Sharma", "Singh",
-    "Khan", "Ahmed", "Hassan", "Okafor", "Mensah", "Adeyemi", "Silva", "Santos", "Fernández", "López",
-    "González", "Pérez", "Johansson", "Andersson", "Nielsen", "Jensen", "O'Brien", "Murphy", "Kelly",
-    "Brown", "Wilson", "Taylor", "Anderson", "Thomas", "Moore", "Jackson", "White", "Harris", "Clark",
-    "Lewis", "Young", "Walker", "Hall", "Allen", "Novak", "Horvat", "Ivanova", "Petrov",
-)
-_MAIL_DOMAINS: Final = ("example.com", "example.org", "example.net", "mail.example")
 
 
 @dataclass(frozen=True)
@@ -107,102 +65,29 @@ class SamplePaths:
     messages: Path
 
 
-# --------------------------------------------------------------------------------------------------- strings
 # Strings are assembled from fixed-width byte strings looked up in small tables (no per-row Python work).
 
 
-def _ascii_local(name: str) -> str:
-    """E-mail local part of a name: 'Chloé' -> 'chloe', "O'Brien" -> 'obrien'."""
-    plain = unicodedata.normalize("NFKD", name.lower())
-    return "".join(ch for ch in plain if ch.isascii() and ch.isalnum())
 
 
-def _table(texts: list[str]) -> np.ndarray:
-    """Texts of equal UTF-8 length -> (len(texts) x width) uint8 matrix."""
-    return np.frombuffer("".join(texts).encode(), np.uint8).reshape(len(texts), -1)
 
 
-def _from_bytes(mat: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
-    """Fixed-width rows of UTF-8 bytes (n x w uint8) -> string array; rows where ``valid`` is False are null."""
-    n, w = mat.shape
-    offsets = np.arange(0, (n + 1) * w, w, dtype=np.int32)[: n + 1]
-    bitmap, nulls = None, 0
-    if valid is not None:
-        nulls = int(n - np.count_nonzero(valid))
-        if nulls:
-            bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
-    buffers = [bitmap, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(mat).reshape(-1))]
-    return pa.Array.from_buffers(pa.string(), n, buffers, null_count=nulls)
 
 
-_UNITS: Final[dict[int, type]] = {4: np.uint32, 2: np.uint16, 1: np.uint8}
 
 
-def _lookup(parts: list[tuple[np.ndarray, np.ndarray]], valid: np.ndarray | None = None) -> pa.Array:
-    """Row-wise concatenation of ``table[index]`` for each (table, index) part -> string array.
-
-    Bytes move in the widest unit (4, 2 or 1 bytes) dividing every part's width: one native gather each.
-    """
-    widths = [table.shape[1] for table, _ in parts]
-    unit = next(u for u in _UNITS if all(w % u == 0 for w in widths))
-    out = np.empty((len(parts[0][1]), sum(widths) // unit), _UNITS[unit])
-    col = 0
-    for table, index in parts:
-        words = table.view(_UNITS[unit])
-        for c in range(words.shape[1]):
-            out[:, col] = np.ascontiguousarray(words[:, c])[index]
-            col += 1
-    return _from_bytes(out.view(np.uint8), valid)
 
 
-@functools.cache
-def _digits(prefix: str, width: int) -> np.ndarray:
-    """``prefix`` followed by every ``width``-digit zero-padded number."""
-    return _table([f"{prefix}{i:0{width}d}" if width else prefix for i in range(10**width)])
 
 
-def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
-    """``'RO-'`` and 1 -> ``'RO-0000001'`` for every number, zero-padded to ``width`` digits."""
-    head = width % 4
-    rest = width - head
-    parts = [(_digits(prefix, head), numbers // 10**rest % 10**head)]
-    while rest:
-        rest -= 4
-        parts.append((_digits("", 4), numbers // 10**rest % 10_000))
-    return _lookup(parts)
 
 
-@functools.cache
-def _clock() -> np.ndarray:
-    """'H:MM:SSZ' (from the hour's units digit on) for every second of a day."""
-    return _table([f"{h % 10}:{m:02d}:{s:02d}Z" for h in range(24) for m in range(60) for s in range(60)])
 
 
-@functools.lru_cache(maxsize=64)
-def _calendar(first_day: int, days: int) -> np.ndarray:
-    """'YYYY-MM-DDTH' (up to the hour's tens digit) for every hour of ``days`` days from ``first_day``."""
-    dates = (np.datetime64(first_day, "D") + np.arange(days)).astype(str)
-    return _table([f"{d}T{h // 10}" for d in dates for h in range(24)])
 
 
-def _iso(seconds: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
-    """Epoch seconds -> ``'2026-06-01T14:03:22Z'`` strings (null where ``valid`` is False)."""
-    if len(seconds) == 0:
-        return pa.array([], pa.string())
-    first_day = int(seconds.min()) // DAY
-    rel = seconds - first_day * DAY
-    hours = rel // HOUR
-    calendar = _calendar(first_day, int(hours.max()) // 24 + 1)
-    return _lookup([(calendar, hours), (_clock(), rel % DAY)], valid)
 
 
-def _labels(texts: tuple[str | None, ...], codes: np.ndarray) -> pa.Array:
-    """Codes -> the texts at those positions (``None`` texts give nulls)."""
-    nulls = [i for i, t in enumerate(texts) if t is None]
-    mask = np.isin(codes, nulls) if nulls else None
-    indices = pa.array(codes.astype(np.int32), mask=mask)
-    dictionary = pa.array([t or "" for t in texts], pa.string())
-    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
 
 
 # ------------------------------------------------------------------------------------------------- generator
@@ -418,9 +303,9 @@ MESSAGE_SCHEMA: Final = pa.schema([(c, pa.int8() if c == "Step" else pa.string()
 def _check(reach_outs: int, weeks: int) -> None:
     """Reject impossible sizes."""
     if reach_outs < 0:
-        raise ValueError("reach_outs must be >= 0")
+        raise UsageError("must be at least 0", parameter="reach_outs", value=reach_outs)
     if weeks < 1:
-        raise ValueError("weeks must be >= 1")
+        raise UsageError("must be at least 1", parameter="weeks", value=weeks)
 
 
 def iter_sample(
@@ -482,7 +367,7 @@ def write_sample(
     cells empty; parquet keeps the same (string) columns.
     """
     if fmt not in ("csv", "parquet"):
-        raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
+        raise UsageError("choose csv or parquet", parameter="fmt", value=fmt)
     _check(reach_outs, weeks)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

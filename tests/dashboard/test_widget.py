@@ -1,4 +1,4 @@
-"""Tests of talentstats.dashboard.widget (numbers, controls, drill-down, escaping) and talentstats.serve (arguments).
+"""Tests of talentstats.dashboard.widget: numbers, controls, drill-down, escaping, notebook text, loading.
 
 The dashboard's numbers must be exactly campaign_stats' for the same range, selections and time zone; every
 control must update the same FigureWidget objects in place.
@@ -7,125 +7,37 @@ control must update the same FigureWidget objects in place.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
 import re
-import socket
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import pytest
 
-from talentstats import serve
-from talentstats.dashboard.widget import (
-    ENV_DATA,
-    ENV_FIGURE_ESM,
-    ENV_MESSAGES,
-    ENV_TZ,
-    FLAGS,
-    KPIS,
-    Dashboard,
-    env_paths,
-    figure_widget_class,
-)
-from talentstats.errors import InputError, UsageError
-from talentstats.load.loader import read_reach_outs
+from talentstats.dashboard import Dashboard
+from talentstats.dashboard.config import ENV_DATA, ENV_MESSAGES, ENV_TZ, env_paths
+from talentstats.dashboard.text import KPIS
+from talentstats.errors import UsageError
 from talentstats.present import charts
-from talentstats.sample import write_sample
-from talentstats.stats.metrics import COUNTS, campaign_stats, members, stat_counts, stats_dicts
+from talentstats.stats.metrics import COUNTS, campaign_stats, members
 from talentstats.stats.periods import PRESETS, preset_range
 
-EVIL = "<img src=x onerror=alert(1)>"
-EVIL_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
-WEEK = (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
-ROOT = Path(__file__).resolve().parents[1]
-
-# id, campaign, sender, state, created (UTC), response_via, response_type, opened, prospect
-ROWS = [
-    ("r1", "Alpha", "s1", 0, "2026-11-16 10:00", None, None, True, "Ann Lee"),
-    ("r2", "Alpha", "s1", 2, "2026-11-17 10:00", "email", "Interested", True, "Bo Chan"),
-    ("r3", "Alpha", "s2", 2, "2026-11-18 10:00", "email", "Not Interested", False, "Cy Dorn"),
-    ("r4", EVIL, "s2", 1, "2026-11-19 10:00", None, None, False, "Di Epp"),
-    ("r5", EVIL, "s1", 3, "2026-11-20 10:00", None, None, True, "Ed Fox"),
-    ("r6", EVIL, "s2", 5, "2026-11-22 23:30", None, None, False, "Flo Gu"),  # Berlin: 23 Nov
-    ("r7", "Alpha", "s1", 0, "2026-11-23 00:30", None, None, False, "Gus Ho"),  # New York: 22 Nov
-    ("r8", "Alpha", "s1", 0, "2026-11-10 09:00", None, None, True, "Hal Ivy"),  # previous week
-    ("r9", EVIL, "s2", 2, "2026-11-12 09:00", "linkedin", "Interested", True, "Ida Jo"),
-]
-
-
-def table(rows: list[tuple] = ROWS, opened: bool = True) -> pd.DataFrame:
-    """A canonical Reach Out table (the loader's dtypes) from ROWS-like tuples."""
-    created = pd.to_datetime([r[4] for r in rows], utc=True).as_unit("us")
-    return pd.DataFrame({
-        "reach_out_id": pd.array([r[0] for r in rows], dtype="str"),
-        "campaign": pd.array([r[1] for r in rows], dtype="str"),
-        "sender": pd.array([r[2] for r in rows], dtype="str"),
-        "state": np.array([r[3] for r in rows], dtype="int8"),
-        "created_at": created,
-        "updated_at": created,
-        "response_via": pd.array([r[5] for r in rows], dtype="str"),
-        "response_type": pd.array([r[6] for r in rows], dtype="str"),
-        "opened": pd.array([r[7] if opened else None for r in rows], dtype="boolean"),
-        "prospect_name": pd.array([r[8] for r in rows], dtype="str"),
-        "prospect_email": pd.array([r[8].lower().replace(" ", ".") + "@mail.example" for r in rows], dtype="str"),
-    })
-
-
-def dashboard(t: pd.DataFrame | None = None, **kwargs: Any) -> Dashboard:
-    kwargs.setdefault("start", WEEK[0])
-    kwargs.setdefault("end", WEEK[1])
-    return Dashboard(table() if t is None else t, **kwargs)
-
-
-def selected(t: pd.DataFrame, campaigns: tuple = (), senders: tuple = ()) -> pd.DataFrame:
-    """The rows the campaign and sender selections keep (none selected = all)."""
-    if campaigns:
-        t = t[t["campaign"].isin(campaigns)]
-    if senders:
-        t = t[t["sender"].isin(senders)]
-    return t
-
-
-def total(t: pd.DataFrame, start: dt.date, end: dt.date, tz: str = "UTC") -> dict[str, Any]:
-    return stats_dicts(campaign_stats(t, start, end, tz))[0]
-
-
-def tile_values(d: Dashboard) -> dict[str, str]:
-    """The value shown on each KPI tile (HTML unescaped)."""
-    out = {}
-    for m, tile in d.tiles.items():
-        found = re.search(r'<div class="v[^"]*">(.*?)</div>', tile.value)
-        assert found, tile.value
-        out[m] = found.group(1)
-    return out
-
-
-def shown(values: dict[str, Any]) -> dict[str, str]:
-    """What the tiles must show for these statistics."""
-    out = {}
-    for m in KPIS:
-        if m in ("opens", "open_rate") and values["opens"] is None:
-            out[m] = charts.UNKNOWN_TEXT
-        else:
-            out[m] = (charts.fmt_count if m in COUNTS else charts.fmt_rate)(values[m])
-    return out
-
-
-def funnel_x(d: Dashboard) -> list[int]:
-    return list(d.funnel.data[0].x)
-
-
-def figures(d: Dashboard) -> list[go.FigureWidget]:
-    return [d.funnel, d.states, d.trend, d.comparison]
-
-
-def html_values(d: Dashboard) -> str:
-    return "\n".join([*(t.value for t in d.tiles.values()), d.period.value, d.status.value, d.table_html.value,
-                      d.drill_html.value, d.data_note.value])
-
+from .helpers import (
+    EVIL,
+    EVIL_ESCAPED,
+    ROOT,
+    WEEK,
+    dashboard,
+    figures,
+    funnel_x,
+    html_values,
+    selected,
+    shown,
+    table,
+    tile_values,
+    total,
+)
 
 # ------------------------------------------------------------------------------------------------ numbers
 
@@ -185,35 +97,6 @@ def test_partly_unknown_opens_match_campaign_stats() -> None:
     d.set_range(dt.date(2026, 11, 9), dt.date(2026, 11, 22))
     assert d.kpis() == total(t, dt.date(2026, 11, 9), dt.date(2026, 11, 22))
     assert d.kpis()["opens"] is None
-
-
-@pytest.mark.parametrize("by", ["campaign", "sender", "state", "week", "day"])
-def test_grouped_stats_equal_campaign_stats(by: str) -> None:
-    t = table()
-    d = dashboard(t, tz="America/New_York")
-    start, end = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
-    pd.testing.assert_frame_equal(d.stats(by, start, end), campaign_stats(t, start, end, "America/New_York", by))
-
-
-def test_cube_equals_stat_counts() -> None:
-    t = table()
-    for tz in ("UTC", "Asia/Kolkata"):
-        d = dashboard(t, tz=tz)
-        keys = ["day", "campaign", "sender", "state"]
-        want = stat_counts(t, dt.date(2026, 11, 1), dt.date(2026, 11, 30), tz, keys)
-        rows = {tuple(r[:4]): tuple(int(v) for v in r[4:]) for r in want[[*keys, *FLAGS]].itertuples(index=False)}
-        got = {tuple(r[:4]): tuple(r[4:]) for r in d.cube(tz).itertuples(index=False)}
-        assert got == rows
-
-
-@pytest.fixture(scope="module")
-def sample() -> pd.DataFrame:
-    """The sample data's canonical table (sample_data/, or the same sample generated)."""
-    folder = ROOT / "sample_data"
-    if not (folder / "reach_outs.csv").exists():  # pragma: no cover - the repository ships it
-        folder = Path(os.environ.get("TMPDIR", "/tmp")) / "talentstats-test-sample"
-        write_sample(folder)
-    return read_reach_outs(folder).table
 
 
 @pytest.mark.parametrize("tz", ["UTC", "Asia/Kolkata"])
@@ -402,17 +285,11 @@ def test_a_campaign_name_is_escaped_everywhere() -> None:
     assert "<img" not in everything
     assert EVIL_ESCAPED in d.table_html.value
     assert EVIL_ESCAPED in d.drill_html.value
-    assert html_escape(EVIL) in d.period.value
+    assert html.escape(EVIL) in d.period.value
     assert EVIL_ESCAPED in d.comparison.data[0].y
     assert all("<img" not in str(v) for tr in d.comparison.data for v in (*tr.y, *tr.hovertext))
     assert EVIL in dict(d.campaigns.options).values()  # option labels are text, never HTML
     assert d.kpis() == total(table()[table()["campaign"] == EVIL], *WEEK)
-
-
-def html_escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
 
 
 # ------------------------------------------------------------------------------------------------ notebook text
@@ -465,87 +342,17 @@ def test_from_paths_without_data_uses_the_sample(monkeypatch: pytest.MonkeyPatch
     assert len(d.table) == 10_000
 
 
-def test_figures_resize_and_import_a_shared_bundle_when_served(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(ENV_FIGURE_ESM, raising=False)
-    embedded = figure_widget_class()
-    assert issubclass(embedded, go.FigureWidget) and embedded is not go.FigureWidget
-    esm = embedded(go.Figure())._esm
-    assert esm.count("export default") == 1 and esm.rstrip().endswith(
-        "export default talentstatsResizing(talentstatsPlotlyWidget);")
-    assert len(esm) > 1_000_000  # plotly's bundle itself
-    monkeypatch.setenv(ENV_FIGURE_ESM, "voila/files/plotly-widgetbundle.js")
-    served = figure_widget_class()
-    assert issubclass(served, go.FigureWidget) and served is not embedded
-    fig = served(go.Figure())
-    assert '"voila/files/plotly-widgetbundle.js"' in fig._esm and len(fig._esm) < 2000
-    assert dashboard().funnel._config["responsive"] is True
+def test_a_bad_time_zone_names_the_parameter() -> None:
+    with pytest.raises(UsageError, match="unknown time zone") as err:
+        Dashboard(table(), tz="Mars/Base")
+    assert err.value.parameter == "tz" and err.value.value == "Mars/Base"
 
 
-# ------------------------------------------------------------------------------------------------ serve
-
-
-def test_check_port_rejects_a_port_in_use() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        port = s.getsockname()[1]
-        with pytest.raises(UsageError, match=f"port {port} is already in use"):
-            serve.check_port(port)
-    with pytest.raises(UsageError, match="between 1 and 65535"):
-        serve.check_port(70000)
-
-
-def test_serve_fails_on_a_missing_file_before_starting_voila(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_voila(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("Voilà must not start")
-
-    monkeypatch.setattr(serve.subprocess, "Popen", no_voila)
-    with pytest.raises(InputError, match="missing.csv"):
-        serve.serve_dashboard([tmp_path / "missing.csv"], port=free_port())
-    with pytest.raises(UsageError, match="unknown time zone"):
-        serve.serve_dashboard([ROOT / "sample_data"], port=free_port(), tz="Mars/Base")
-
-
-def test_cli_dashboard_errors_are_one_line(cli: Any, tmp_path: Path) -> None:
-    code, out, err = cli("dashboard", tmp_path / "missing.csv", "--port", free_port())
-    assert code == 2 and out == ""
-    assert err.startswith("talentstats: error: ") and "missing.csv" in err and len(err.strip().splitlines()) == 1
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        code, out, err = cli("dashboard", ROOT / "sample_data", "--port", s.getsockname()[1])
-    assert code == 2 and "already in use" in err and len(err.strip().splitlines()) == 1
-
-
-def test_serve_passes_data_as_environment_never_as_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[list[str], dict[str, str]]] = []
-
-    class FakeProcess:
-        def __init__(self, cmd: list[str], env: dict[str, str]) -> None:
-            calls.append((cmd, env))
-            self.root = Path(cmd[3]).parent
-            assert (self.root / serve.NOTEBOOK_NAME).exists() and (self.root / serve.BUNDLE_NAME).exists()
-
-        def wait(self, timeout: float | None = None) -> int:
-            return 0
-
-    monkeypatch.setattr(serve.subprocess, "Popen", FakeProcess)
-    weird = tmp_path / "it's \"odd\"; import os"
-    weird.mkdir()
-    (weird / "reach_outs.csv").write_bytes((ROOT / "sample_data" / "reach_outs.csv").read_bytes())
-    port = free_port()
-    assert serve.serve_dashboard([weird], port=port, tz="Europe/Berlin") == 0
-    (cmd, env), = calls
-    assert env[ENV_DATA] == str(weird.resolve()) and env[ENV_TZ] == "Europe/Berlin"
-    assert env[ENV_FIGURE_ESM] == f"voila/files/{serve.BUNDLE_NAME}"
-    assert f"--port={port}" in cmd and "--Voila.ip=127.0.0.1" in cmd and "--Voila.port_retries=0" in cmd
-    assert not any(str(weird) in part for part in cmd)
-    notebook = (ROOT / "talentstats" / "notebooks" / serve.NOTEBOOK_NAME).read_text()
-    assert str(weird) not in notebook
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def test_a_key_or_metric_the_dashboard_has_not_names_the_parameter() -> None:
+    d = dashboard()
+    with pytest.raises(UsageError) as err:
+        d.stats("response_via")  # a group key of campaign_stats, not of the cube
+    assert err.value.parameter == "by" and err.value.value == "response_via"
+    with pytest.raises(UsageError) as err:
+        d.drill_rows("open_rate")
+    assert err.value.parameter == "metric" and err.value.value == "open_rate"

@@ -1,0 +1,244 @@
+"""Weekly reports: the packaged notebook executed with papermill, exported to HTML / PDF / ipynb, and an index.
+
+:func:`render_reports` is the one call a surface makes: it loads the exports once, writes the canonical table
+to a snapshot that every notebook kernel reads (:mod:`talentstats.report.handoff`), and renders each period in
+turn (:mod:`~talentstats.report.execute`, :mod:`~talentstats.report.export`, :mod:`~talentstats.report.index`).
+
+Writes are atomic: every file is rendered in a temporary folder, then written under a temporary name and
+renamed into place, so an interrupted or failed run leaves the previous report and the index intact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from talentstats.atomic import atomic_write_bytes
+from talentstats.errors import UsageError
+from talentstats.load.loader import load
+from talentstats.load.options import LoadOptions
+from talentstats.report.execute import (
+    NOTEBOOK_NAME,
+    ReportError,
+    execute_notebook,
+    failure_message,
+    packaged_notebook,
+    store_outputs,
+)
+from talentstats.report.export import FORMATS, export_html, paper_size, parse_formats, print_pdf
+from talentstats.report.handoff import HEADLINE_MIME, SNAPSHOT_NAME, read_headline, read_snapshot, write_snapshot
+from talentstats.report.index import SUMMARY_NAME, period_label, write_index
+from talentstats.stats.metrics import newest_date
+from talentstats.stats.periods import check_range, parse_date, resolve_week, zone
+
+DEFAULT_TITLE = "Weekly campaign report"
+#: temporary folders of a run (the snapshot, each period's staged files) are named .render-*
+_TEMP_PREFIX = ".render-"
+
+
+@dataclass
+class Rendered:
+    """The files written for one period and its headline numbers.
+
+    Attributes:
+        folder: the period's folder (``OUT/2026-W47``).
+        files: format -> file written.
+        headline: the numbers the notebook recorded (see ``WeeklyReport.headline``).
+        seconds: how long the period took to render.
+    """
+
+    folder: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    headline: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *, options: LoadOptions | None = None,
+                   week: str | None = "last", weeks: int = 1, start: str | dt.date | None = None,
+                   end: str | dt.date | None = None, tz: str = "UTC", campaigns: Sequence[str] = (),
+                   title: str = DEFAULT_TITLE, formats: str | Sequence[str] = ("html", "pdf"), paper: str = "A4",
+                   include_pii: bool = False, on_week: Callable[[Rendered], object] | None = None) -> list[Rendered]:
+    """Load the exports once and render the report of each period into ``out/<period>/``; update the index.
+
+    Every argument is checked before anything is read. The exports are then loaded once, the canonical table
+    is written to a temporary snapshot under ``out`` (prospect names and emails only with ``include_pii``), and
+    each period's notebook reads that snapshot.
+
+    Args:
+        paths: export files or folders, or dataset folders (see :func:`talentstats.load.loader.load`).
+        out: the reports folder (created when missing).
+        options: how to read the exports.
+        week: the (last) week to render: ``YYYY-Www``, ``last`` (the last complete week before today in ``tz``)
+            or ``latest`` (the newest complete week in the data). None means ``last``.
+        weeks: how many weeks to render, ending with ``week`` (a backfill), oldest first.
+        start: with ``end``, one explicit period instead of weeks (dates or ``YYYY-MM-DD``).
+        end: the period's last day (inclusive).
+        tz: the report time zone: reach outs belong to the day of their creation there.
+        campaigns: only these campaigns (all when empty).
+        title: the report title.
+        formats: any of ``html``, ``pdf``, ``ipynb``.
+        paper: PDF paper, ``A4`` or ``Letter``.
+        include_pii: show prospect names and emails in the Interested list.
+        on_week: called with each period's :class:`Rendered` as soon as it is done (progress).
+
+    Returns:
+        One :class:`Rendered` per period, oldest first.
+
+    Raises:
+        UsageError: a bad argument, naming its parameter (``formats``, ``paper``, ``weeks``, ``tz``, ``week``,
+            ``start``, ``end``).
+        InputError: an export that cannot be read (see :func:`talentstats.load.loader.load`).
+        ReportError: a period could not be rendered (its previous report and the index are left as they were;
+            the failed notebook is kept in its folder).
+    """
+    formats = parse_formats(formats)
+    paper_size(paper)
+    zone(tz, parameter="tz")
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
+        raise UsageError("must be a whole number of at least 1", parameter="weeks", value=weeks)
+    explicit = None
+    if start is not None or end is not None:
+        if start is None or end is None:
+            raise UsageError("give both start and end")
+        explicit = (parse_date(start, "start"), parse_date(end, "end"))
+        check_range(*explicit)
+    week = "last" if week is None else str(week)
+    if explicit is None and week.strip().lower() != "latest":
+        resolve_week(week, None, tz)  # a malformed week fails before the load ("latest" needs the data)
+    options = options or LoadOptions()
+    loaded = load(paths, options)
+    if explicit is not None:
+        periods = [explicit]
+    else:
+        first, _ = resolve_week(week, newest_date(loaded.table, tz), tz)
+        mondays = [first - dt.timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
+        periods = [(monday, monday + dt.timedelta(days=6)) for monday in mondays]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    remove_stale_renders(out)
+    done: list[Rendered] = []
+    with tempfile.TemporaryDirectory(prefix=_TEMP_PREFIX, dir=out) as tmp:
+        snapshot = write_snapshot(loaded, Path(tmp) / SNAPSHOT_NAME, pii=include_pii)
+        del loaded  # the kernels read the snapshot: free the table while they run
+        for period_start, period_end in periods:
+            rendered = render_period(snapshot, out, period_start, period_end, options=options, tz=tz,
+                                     campaigns=campaigns, title=title, formats=formats, paper=paper,
+                                     include_pii=include_pii)
+            done.append(rendered)
+            if on_week is not None:
+                on_week(rendered)
+    return done
+
+
+def render_period(snapshot: str | Path, out: str | Path, start: dt.date, end: dt.date, *,
+                  options: LoadOptions | None = None, tz: str = "UTC", campaigns: Sequence[str] = (),
+                  title: str = DEFAULT_TITLE, formats: str | Sequence[str] = ("html", "pdf"), paper: str = "A4",
+                  include_pii: bool = False) -> Rendered:
+    """Render the report of [start, end] from a snapshot into ``out/<period>/`` and update ``out/index.html``.
+
+    Files appear only when complete. When the notebook fails, the executed notebook is kept as
+    ``weekly_report.failed.ipynb`` (with the kernel's log) and nothing else changes.
+
+    Args:
+        snapshot: the data, as written by :func:`~talentstats.report.handoff.write_snapshot`.
+        out: the reports folder.
+        start: the period's first day.
+        end: the period's last day (inclusive).
+        options: the options the snapshot was loaded with (recorded in the executed notebook).
+        tz: the report time zone (checked by the notebook).
+        campaigns: only these campaigns (all when empty).
+        title: the report title.
+        formats: any of ``html``, ``pdf``, ``ipynb``.
+        paper: PDF paper, ``A4`` or ``Letter``.
+        include_pii: show prospect names and emails in the Interested list.
+
+    Returns:
+        The files written and the headline numbers.
+
+    Raises:
+        UsageError: an unknown format or paper.
+        ReportError: the notebook failed (naming the cell and the error) or the PDF could not be printed.
+    """
+    t0 = time.perf_counter()
+    formats = parse_formats(formats)
+    paper_size(paper)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    label = period_label(start, end)
+    folder = out / label
+    params = {"snapshot": str(Path(snapshot).resolve()), "options": (options or LoadOptions()).to_parameters(),
+              "week": None, "start": start.isoformat(), "end": end.isoformat(), "tz": tz,
+              "campaigns": [str(c) for c in campaigns], "title": title, "include_pii": bool(include_pii)}
+    result = Rendered(folder)
+    with tempfile.TemporaryDirectory(prefix=_TEMP_PREFIX, dir=out) as tmp:
+        executed = Path(tmp) / NOTEBOOK_NAME
+        try:
+            execute_notebook(params, executed)
+        except ReportError as err:
+            kept = folder / "weekly_report.failed.ipynb"
+            if executed.exists():
+                atomic_write_bytes(kept, executed.read_bytes())
+                log = executed.with_suffix(".log")
+                if log.exists():
+                    atomic_write_bytes(kept.with_suffix(".log"), log.read_bytes())
+                raise ReportError(f"{err} (executed notebook kept at {kept})")
+            raise
+        result.headline = read_headline(executed)
+        staged = _export(executed, Path(tmp), formats, f"{title} — {label}", paper, f"{title} · {label}")
+        summary = {**result.headline, "title": title, "label": label, "campaigns": list(campaigns),
+                   "files": sorted(f"weekly_report.{k}" for k in staged)}
+        # everything is ready: move into place, one atomic rename per file, the summary (read by the index) last
+        for kind in ("ipynb", "pdf", "html"):
+            if kind in staged:
+                target = folder / f"weekly_report.{kind}"
+                atomic_write_bytes(target, staged[kind].read_bytes())
+                result.files[kind] = target
+        for kind in FORMATS:  # a format not asked for this time must not linger from an earlier run
+            if kind not in staged:
+                (folder / f"weekly_report.{kind}").unlink(missing_ok=True)
+        atomic_write_bytes(folder / SUMMARY_NAME, json.dumps(summary, indent=2).encode())
+        for stale in ("weekly_report.failed.ipynb", "weekly_report.failed.log"):
+            (folder / stale).unlink(missing_ok=True)
+    write_index(out)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _export(executed: Path, tmp: Path, formats: Sequence[str], page_title: str, paper: str,
+            footer: str) -> dict[str, Path]:
+    """The files of the formats asked for, staged in ``tmp``: format -> file."""
+    staged: dict[str, Path] = {}
+    if "html" in formats or "pdf" in formats:
+        page = tmp / "weekly_report.html"
+        page.write_text(export_html(executed, page_title), encoding="utf-8")
+        if "html" in formats:
+            staged["html"] = page
+        if "pdf" in formats:
+            staged["pdf"] = tmp / "weekly_report.pdf"
+            print_pdf(page, staged["pdf"], paper, footer=footer)
+    if "ipynb" in formats:
+        staged["ipynb"] = executed
+    return staged
+
+
+def remove_stale_renders(out: Path, older_than: float = 6 * 3600) -> None:
+    """Delete temporary folders left in ``out`` by a killed run (older than ``older_than`` seconds)."""
+    now = time.time()
+    for tmp in out.glob(f"{_TEMP_PREFIX}*"):
+        try:
+            if tmp.is_dir() and now - tmp.stat().st_mtime > older_than:
+                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:
+            continue
+
+
+__all__ = ["DEFAULT_TITLE", "FORMATS", "HEADLINE_MIME", "ReportError", "Rendered", "failure_message",
+           "packaged_notebook", "paper_size", "parse_formats", "read_headline", "read_snapshot", "render_period",
+           "render_reports", "store_outputs", "write_index", "write_snapshot"]

@@ -1,0 +1,239 @@
+"""An executed report notebook as a self-contained HTML page, and that page printed to PDF by headless Chromium.
+
+The HTML is self-contained (plotly.js inline once, no code, nothing loaded from the network); the PDF is that
+page printed by Chromium, so the charts are drawn by the real plotly.js.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from talentstats.atomic import atomic_write_bytes
+from talentstats.errors import UsageError
+from talentstats.report.execute import ReportError
+from talentstats.report.handoff import HEADLINE_MIME
+
+FORMATS = ("html", "pdf", "ipynb")
+#: paper name -> (CSS page size, width in mm)
+PAPER = {"a4": ("A4", 210.0), "letter": ("Letter", 215.9)}
+#: page margins in mm: top/bottom, left/right
+MARGIN_MM = (14.0, 12.0)
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
+                  "--hide-scrollbars", "--mute-audio", "--disable-extensions", "--disable-default-apps",
+                  "--disable-domain-reliability", "--no-default-browser-check", "--metrics-recording-only"]
+
+
+def parse_formats(value: str | Sequence[str]) -> list[str]:
+    """The output formats asked for, validated: ``"html,pdf"`` -> ``["html", "pdf"]``.
+
+    Args:
+        value: comma-separated text or a sequence of format names (any case).
+
+    Returns:
+        The formats, lower case, in the order given.
+
+    Raises:
+        UsageError: an unknown format or none at all (naming the parameter ``formats``).
+    """
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out = [i.strip().lower() for i in items if i.strip()]
+    for f in out:
+        if f not in FORMATS:
+            raise UsageError(f"choose from {', '.join(FORMATS)}", parameter="formats", value=f)
+    if not out:
+        raise UsageError(f"give at least one of {', '.join(FORMATS)}", parameter="formats")
+    return out
+
+
+def paper_size(paper: str) -> tuple[str, float]:
+    """CSS page size and paper width (mm) of ``A4`` or ``Letter`` (any case).
+
+    Raises:
+        UsageError: another paper (naming the parameter ``paper``).
+    """
+    try:
+        return PAPER[str(paper).strip().lower()]
+    except KeyError:
+        raise UsageError("choose A4 or Letter", parameter="paper", value=paper)
+
+
+def find_chromium() -> str:
+    """Path of a headless-capable Chromium: $TALENTSTATS_CHROMIUM, then chromium/chromium-browser/chrome.
+
+    Raises:
+        ReportError: no browser found.
+    """
+    env = os.environ.get("TALENTSTATS_CHROMIUM")
+    candidates = [env] if env else []
+    candidates += ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "/usr/bin/chromium"]
+    for c in candidates:
+        path = shutil.which(c) if c else None
+        if path:
+            return path
+    raise ReportError("PDF needs Chromium: install it (Debian: apt-get install chromium) or set "
+                      "TALENTSTATS_CHROMIUM to its path; or render the html and ipynb formats only")
+
+
+#: nbconvert template: JupyterLab's, minus every script it would load from a CDN (MathJax, Mermaid,
+#: require.js, widgets), plus the report's page stylesheet
+_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}<style>{{ resources.talentstats_css }}</style>{%- endblock html_head_css -%}
+"""
+
+#: the page around the notebook's outputs: reading width, section headings, print rules
+PAGE_CSS = """
+body.jp-Notebook{background:#fff;margin:0;padding:0}
+body.jp-Notebook main{max-width:980px;margin:0 auto;padding:24px 28px 40px 28px;box-sizing:border-box}
+.jp-Cell,.jp-Notebook-cell{padding:0!important;margin:0!important}
+.jp-Cell.jp-mod-noOutputs{display:none}
+.jp-OutputArea-output{overflow:visible!important;padding:0!important}
+.jp-OutputArea-child{margin:0}
+.jp-RenderedHTMLCommon{padding-right:0!important}
+.jp-MarkdownOutput{padding:0!important}
+.jp-RenderedHTMLCommon.jp-MarkdownOutput h2{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif!important;
+  font-size:19px;font-weight:600!important;color:#1f2933;margin:22px 0 4px 0!important;padding:0 0 3px 0;
+  border-bottom:1px solid #d9e2ec}
+.jp-RenderedHTMLCommon.jp-MarkdownOutput p{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;
+  font-size:13px;color:#52606d;margin:2px 0 6px 0!important}
+.modebar-container{display:none!important}
+@media print{
+  body.jp-Notebook main{max-width:none;margin:0;padding:0}
+  .jp-RenderedHTMLCommon.jp-MarkdownOutput h2{font-size:16px;margin-top:14px!important}
+  .jp-RenderedHTMLCommon.jp-MarkdownOutput p{font-size:11.5px}
+  .jp-MarkdownCell,.jp-MarkdownOutput h2{break-after:avoid;page-break-after:avoid}
+  .jp-CodeCell,.plotly-graph-div,.js-plotly-plot,.ts-kpis,tr,.ts-callout{break-inside:avoid;page-break-inside:avoid}
+  .ts-report ul li{break-inside:avoid}
+}
+"""
+
+
+def export_html(notebook: Path, title: str) -> str:
+    """Self-contained HTML of an executed notebook: no code, no prompts, plotly.js inline, no network.
+
+    Args:
+        notebook: the executed notebook.
+        title: the page title.
+
+    Returns:
+        The page.
+    """
+    # nbconvert (with jinja2, pygments, bleach) is heavy: imported when a page is exported
+    import jinja2
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.metadata["title"] = title
+    for cell in nb.cells:  # the headline record has no visual form, stderr is for the log: not on the page
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not _off_page(o)]
+    exporter = HTMLExporter(template_name="lab", template_file="talentstats_report.html.j2",
+                            extra_loaders=[jinja2.DictLoader({"talentstats_report.html.j2": _TEMPLATE})],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            exclude_anchor_links=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"talentstats_css": PAGE_CSS})
+    return strip_network(body)
+
+
+def _off_page(output: Any) -> bool:
+    """True for outputs the report page leaves out: the headline record and anything written to stderr."""
+    if output.get("output_type") == "stream":
+        return output.get("name") == "stderr"
+    data = output.get("data")
+    return data is not None and set(data) <= {HEADLINE_MIME}
+
+
+_REMOTE_TAG = re.compile(
+    r"<script[^>]+src=[\"'](?:https?:)?//[^>]*>\s*</script>|<link[^>]+href=[\"'](?:https?:)?//[^>]*>|"
+    r"<script[^>]+src=[\"'][\"'][^>]*>\s*</script>", re.IGNORECASE)
+
+
+def strip_network(page: str) -> str:
+    """Remove every <script src> / <link href> pointing at the network (and empty script srcs)."""
+    return _REMOTE_TAG.sub("", page)
+
+
+def network_references(page: str) -> list[str]:
+    """Tags or CSS rules in ``page`` that would load something from the network (should be [])."""
+    tags = re.findall(r"<(?:script|link|img|iframe|source|video|audio|embed)\b[^>]*\b(?:src|href)="
+                      r"[\"'](?:https?:)?//[^\"']*", page, re.IGNORECASE)
+    css = re.findall(r"@import\s+(?:url\()?[\"']?(?:https?:)?//[^;]*|url\([\"']?(?:https?:)?//[^)]*\)", page,
+                     re.IGNORECASE)
+    return tags + css
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal (for @page margin boxes)."""
+    return '"' + re.sub(r'["\\\n]', lambda m: "\\" + format(ord(m.group(0)), "x") + " ", text) + '"'
+
+
+def print_css(paper: str, footer: str) -> str:
+    """Page size and margins, the body at exactly the printable width, and a footer with page numbers.
+
+    Args:
+        paper: ``A4`` or ``Letter``.
+        footer: text at the bottom left of every page.
+
+    Returns:
+        A ``<style>`` element.
+    """
+    size, width_mm = paper_size(paper)
+    top, side = MARGIN_MM
+    printable = width_mm - 2 * side
+    return (f"<style>@page{{size:{size} portrait;margin:{top}mm {side}mm;"
+            f"@bottom-left{{content:{_css_string(footer)};font:8.5px Helvetica,Arial,sans-serif;color:#7b8794}}"
+            f"@bottom-right{{content:'Page ' counter(page) ' of ' counter(pages);"
+            f"font:8.5px Helvetica,Arial,sans-serif;color:#7b8794}}}}"
+            f"html,body.jp-Notebook{{width:{printable:.1f}mm!important;margin:0!important}}"
+            f"body.jp-Notebook main{{max-width:none!important;margin:0!important;padding:0!important}}</style>")
+
+
+def print_pdf(html_path: Path, pdf_path: Path, paper: str = "A4", footer: str = "", timeout: int = 120) -> None:
+    """Print an HTML file to PDF with headless Chromium (charts drawn by the real plotly.js).
+
+    The page body is fixed to the printable width, so responsive charts are laid out to the paper.
+
+    Args:
+        html_path: the page (see :func:`export_html`).
+        pdf_path: where the PDF is written (atomically).
+        paper: ``A4`` or ``Letter``.
+        footer: text at the bottom left of every page.
+        timeout: seconds Chromium may take.
+
+    Raises:
+        ReportError: no Chromium, or it did not print.
+    """
+    browser = find_chromium()
+    page = html_path.read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="talentstats-pdf-") as tmp:
+        printable = Path(tmp) / "print.html"
+        printable.write_text(page.replace("</head>", print_css(paper, footer) + "</head>", 1), encoding="utf-8")
+        out = Path(tmp) / "out.pdf"
+        cmd = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={Path(tmp) / 'profile'}", "--window-size=1200,1600",
+               "--virtual-time-budget=20000", f"--print-to-pdf={out}", printable.resolve().as_uri()]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise ReportError(f"Chromium did not finish printing the PDF within {timeout} s")
+        if not out.exists() or out.stat().st_size == 0:
+            tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
+            raise ReportError(f"Chromium could not print the PDF: {tail[0]}")
+        atomic_write_bytes(pdf_path, out.read_bytes())
+
+
+__all__ = ["FORMATS", "PAGE_CSS", "PAPER", "export_html", "find_chromium", "network_references", "paper_size",
+           "parse_formats", "print_css", "print_pdf", "strip_network"]

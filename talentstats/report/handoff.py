@@ -1,0 +1,123 @@
+"""What a report run and its notebook kernels exchange: the loaded data going in, the headline numbers coming out.
+
+A report run loads the exports once and writes the canonical table with its load report to a *snapshot* (one
+Parquet file); every notebook kernel reads that snapshot (:func:`read_snapshot`) instead of parsing the exports
+again. The notebook records its headline numbers as a display output of type :data:`HEADLINE_MIME`, which the run
+reads back from the executed notebook (:func:`read_headline`) for the summary and the index page.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from talentstats.errors import InputError
+from talentstats.load.accounting import REJECT_COLUMNS, Loaded, LoadReport, MessagesReport
+from talentstats.load.columns import PII
+from talentstats.load.normalize import to_pandas
+
+#: the MIME type of the headline record a report notebook displays (invisible in HTML; read by the index)
+HEADLINE_MIME = "application/vnd.talentstats.headline+json"
+#: the Parquet metadata key of a snapshot's load report
+_LOAD_KEY = b"talentstats.load"
+SNAPSHOT_NAME = "snapshot.parquet"
+
+
+def write_snapshot(loaded: Loaded, path: str | Path, *, pii: bool = True) -> Path:
+    """Write a loaded table and its load report to one Parquet file, for :func:`read_snapshot`.
+
+    The load report keeps its counts, files and the reasons of rejected rows (their raw values are left out).
+
+    Args:
+        loaded: the canonical pandas table and its report (see :func:`talentstats.load.loader.load`).
+        path: the file to write.
+        pii: keep the prospect names and emails; without, their columns are written empty (all missing).
+
+    Returns:
+        ``path``.
+    """
+    path = Path(path)
+    frame = loaded.table
+    if not pii:
+        frame = frame.copy(deep=False)
+        for column in PII:
+            if column in frame.columns:
+                frame[column] = frame[column].where(frame[column].isna())
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = {**(table.schema.metadata or {}), _LOAD_KEY: json.dumps(_report_dict(loaded.report)).encode()}
+    pq.write_table(table.replace_schema_metadata(meta), path)
+    return path
+
+
+def read_snapshot(path: str | Path, categorical: bool = False) -> Loaded:
+    """The table and load report written by :func:`write_snapshot`.
+
+    Args:
+        path: the snapshot file.
+        categorical: keep few-valued text as pandas categoricals (as ``LoadOptions.metrics_only`` loads do).
+
+    Returns:
+        ``Loaded(table, report)``, the table typed as the loader types it.
+
+    Raises:
+        InputError: the file is missing or is not a snapshot.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", file=str(path))
+    try:
+        table = pq.read_table(path)
+        report = table.schema.metadata[_LOAD_KEY]
+    except (pa.ArrowException, OSError, KeyError, TypeError) as err:
+        raise InputError(f"not a report snapshot ({type(err).__name__})", file=str(path))
+    return Loaded(to_pandas(table.replace_schema_metadata(None), categorical=categorical),
+                  _report_from(json.loads(report)))
+
+
+def _report_dict(report: LoadReport) -> dict[str, Any]:
+    rejects = report.rejects
+    return {**report.as_dict(), "files": list(report.files), "opens_source": report.opens_source,
+            "rejects": {c: [_plain(v) for v in rejects[c].tolist()] if c in rejects else [None] * len(rejects)
+                        for c in REJECT_COLUMNS}}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value (numpy scalars as Python ones, missing values as None)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _report_from(d: dict[str, Any]) -> LoadReport:
+    messages = MessagesReport(**d["messages"]) if d.get("messages") is not None else None
+    rejects = pd.DataFrame(d["rejects"], columns=REJECT_COLUMNS)
+    return LoadReport(rows_read=d["rows_read"], rows_loaded=d["rows_loaded"], rows_rejected=d["rows_rejected"],
+                      duplicates_collapsed=d["duplicates_collapsed"], files=list(d["files"]),
+                      opens_source=d["opens_source"], messages=messages, rejects=rejects)
+
+
+def read_headline(executed: Path) -> dict[str, Any]:
+    """The headline numbers an executed report notebook recorded (see ``WeeklyReport.record``).
+
+    Args:
+        executed: the executed notebook.
+
+    Returns:
+        The record ({} when there is none).
+    """
+    nb = nbformat.read(str(executed), as_version=4)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if HEADLINE_MIME in data:
+                return dict(data[HEADLINE_MIME])
+    return {}
+
+
+__all__ = ["HEADLINE_MIME", "SNAPSHOT_NAME", "read_headline", "read_snapshot", "write_snapshot"]

@@ -1,0 +1,76 @@
+"""The exported page: outputs only, nothing from the network, printed at the paper's width; the format and paper
+arguments validated, naming the library parameter."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from talentstats.errors import UsageError
+from talentstats.report.export import (
+    export_html,
+    network_references,
+    paper_size,
+    parse_formats,
+    print_css,
+    strip_network,
+)
+from talentstats.report.handoff import HEADLINE_MIME
+
+
+def test_strip_network_removes_remote_scripts_and_links():
+    page = ('<head><script src="https://cdn.example/require.js"></script><link rel="stylesheet" '
+            'href="//fonts.example/x.css"><script src=""></script><script>var x = 1;</script></head>')
+    assert network_references(page)
+    clean = strip_network(page)
+    assert clean == "<head><script>var x = 1;</script></head>"
+    assert network_references(clean) == []
+    assert network_references("<style>@import url('https://x.example/a.css');</style>")
+    assert network_references('<a href="https://plotly.com/">plotly</a>') == []  # a link is not a load
+
+
+def test_formats_and_paper_are_validated_naming_the_parameter():
+    assert parse_formats("HTML, pdf") == ["html", "pdf"]
+    assert parse_formats(["ipynb"]) == ["ipynb"]
+    with pytest.raises(UsageError) as info:
+        parse_formats("html,docx")
+    assert (info.value.parameter, info.value.value) == ("formats", "docx")
+    assert str(info.value) == "formats 'docx': choose from html, pdf, ipynb"
+    assert info.value.describe("--format") == "--format 'docx': choose from html, pdf, ipynb"  # as the CLI says it
+    with pytest.raises(UsageError) as info:
+        parse_formats(" , ")
+    assert info.value.parameter == "formats"
+    assert paper_size("letter") == ("Letter", 215.9)
+    with pytest.raises(UsageError) as info:
+        paper_size("A3")
+    assert info.value.describe("--paper") == "--paper 'A3': choose A4 or Letter"
+
+
+def test_print_css_fixes_the_body_to_the_printable_width():
+    assert "size:A4 portrait" in print_css("A4", "x") and "width:186.0mm" in print_css("A4", "x")
+    assert "size:Letter portrait" in print_css("Letter", "x") and "width:191.9mm" in print_css("Letter", "x")
+    assert 'content:"a\\22 b"' in print_css("A4", 'a"b')  # quotes escaped in CSS
+
+
+def test_exported_page_has_outputs_only_no_code_stderr_headline_or_network(tmp_path: Path):
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("secret_code()")
+    code.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": "<p class='x'>503 reach outs</p>",
+                                                     "text/plain": "<HTML>"}),
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning: something noisy\n"),
+        nbformat.v4.new_output("display_data", data={HEADLINE_MIME: {"reach_outs": 503}}),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("## Funnel\nText."), code]
+    path = tmp_path / "executed.ipynb"
+    nbformat.write(nb, path)
+    page = export_html(path, "Weekly <report>")
+    assert "<title>Weekly &lt;report&gt;</title>" in page
+    assert "503 reach outs" in page and ">Funnel<" in page
+    for absent in ("secret_code", "UserWarning", "reach_outs", "¶", "In&nbsp;[", "mathjax", "mermaid",
+                   "require.js"):
+        assert absent not in page, absent
+    assert network_references(page) == [] and not re.search(r"<script[^>]*\ssrc=", page)

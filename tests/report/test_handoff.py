@@ -1,0 +1,88 @@
+"""The snapshot a report run hands its notebook kernels (one load for every week), and the headline record the
+notebook hands back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from talentstats.errors import InputError
+from talentstats.load.loader import load
+from talentstats.load.options import LoadOptions
+from talentstats.report.handoff import HEADLINE_MIME, read_headline, read_snapshot, write_snapshot
+from talentstats.stats.metrics import campaign_stats
+
+from .helpers import W47, sample_dir
+
+EXPORT = """\
+    Reach Out ID,Campaign,Sender,State,Created At,Response Via,Response Type,Prospect Name
+    r1,A,s1,Responded,2026-11-16T09:00:00Z,Email,Interested,Ada
+    r2,A,s1,In Progress,2026-11-17T09:00:00Z,,,Bob
+    r2,A,s1,In Progress,2026-11-17T09:00:00Z,,,Bob
+    r3,B,s2,Sleeping,2026-11-18T09:00:00Z,,,Cy
+    ,B,s2,In Progress,2026-11-18T09:00:00Z,,,Di
+"""
+
+
+def test_the_sample_round_trips_with_its_load_report(tmp_path: Path):
+    loaded = load([sample_dir()])
+    back = read_snapshot(write_snapshot(loaded, tmp_path / "s.parquet"))
+    pd.testing.assert_frame_equal(back.table, loaded.table)
+    a, b = loaded.report, back.report
+    assert b.as_dict() == a.as_dict() and b.files == a.files and b.opens_source == a.opens_source
+    assert b.messages == a.messages and b.messages is not None
+
+
+def test_rejects_keep_their_reasons_but_not_their_raw_values(tmp_path: Path, write: Callable[..., Path]):
+    loaded = load([write("export.csv", EXPORT)])
+    assert loaded.report.rows_rejected == 2 and loaded.report.duplicates_collapsed == 1
+    back = read_snapshot(write_snapshot(loaded, tmp_path / "s.parquet"))
+    assert back.report.reject_summary() == loaded.report.reject_summary()
+    assert list(back.report.rejects.columns) == ["file", "line", "column", "reason"]
+    assert back.report.rejects["line"].tolist() == loaded.report.rejects["line"].tolist()
+    assert (back.report.rows_read, back.report.rows_rejected) == (5, 2)
+
+
+def test_a_metrics_only_load_stays_categorical(tmp_path: Path):
+    loaded = load([sample_dir()], LoadOptions(metrics_only=True))
+    back = read_snapshot(write_snapshot(loaded, tmp_path / "s.parquet"), categorical=True)
+    pd.testing.assert_frame_equal(back.table, loaded.table)
+
+
+def test_without_pii_the_prospect_columns_are_empty_and_the_numbers_the_same(tmp_path: Path):
+    loaded = load([sample_dir()])
+    back = read_snapshot(write_snapshot(loaded, tmp_path / "s.parquet", pii=False)).table
+    assert back[["prospect_name", "prospect_email"]].isna().all().all()
+    assert loaded.table["prospect_name"].notna().any()  # (the load itself is untouched)
+    assert list(back.columns) == list(loaded.table.columns)
+    pd.testing.assert_frame_equal(campaign_stats(back, *W47, by="campaign"),
+                                  campaign_stats(loaded.table, *W47, by="campaign"))
+
+
+def test_a_missing_or_foreign_snapshot_is_an_input_error(tmp_path: Path):
+    with pytest.raises(InputError, match="file not found"):
+        read_snapshot(tmp_path / "gone.parquet")
+    pq.write_table(pa.table({"x": [1]}), tmp_path / "other.parquet")
+    with pytest.raises(InputError, match="not a report snapshot"):
+        read_snapshot(tmp_path / "other.parquet")
+    (tmp_path / "text.parquet").write_text("hello")
+    with pytest.raises(InputError, match="not a report snapshot"):
+        read_snapshot(tmp_path / "text.parquet")
+
+
+def test_read_headline_finds_the_record(tmp_path: Path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("report.record()")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={HEADLINE_MIME: {"reach_outs": 503}})]
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), cell]
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    assert read_headline(tmp_path / "nb.ipynb") == {"reach_outs": 503}
+    nb.cells = nb.cells[:1]
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    assert read_headline(tmp_path / "nb.ipynb") == {}
