@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from talentstats.dashboard import Dashboard
+from talentstats.dashboard.widget import Dashboard
 from talentstats.sample import write_sample
 
 DATA = Path(__file__).parent / "data"

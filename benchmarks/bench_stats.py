@@ -141,7 +141,7 @@ def _timed(what: str, cmd: list[str]) -> None:
 
 def _has_ingest() -> bool:
     try:
-        import talentstats.dataset  # noqa: F401
+        import talentstats.dataset.read  # noqa: F401
     except ImportError:
         return False
     return True
@@ -209,8 +209,8 @@ def worker_metrics(source: str, repeat: int) -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
     import duckdb_reference as ref
 
-    from talentstats.metrics import stats_dicts, stats_with_total
-    from talentstats.normalize import read_reach_outs
+    from talentstats.load.loader import read_reach_outs
+    from talentstats.stats.metrics import stats_dicts, stats_with_total
 
     table = read_reach_outs(source, metrics_only=True).table  # the table `stats` computes on
     arrow = pa.Table.from_pandas(table, preserve_index=False)
@@ -238,8 +238,8 @@ def worker_dashboard(source: str, repeat: int) -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
     import duckdb_reference as ref
 
-    from talentstats.dashboard import Dashboard
-    from talentstats.normalize import read_reach_outs
+    from talentstats.dashboard.widget import Dashboard
+    from talentstats.load.loader import read_reach_outs
 
     loaded = read_reach_outs(source)
     d = Dashboard(loaded.table, loaded.report, today=dt.date(2026, 11, 25))
