@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 WEEK ?= latest
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
+MATRIX_ARGS ?=  # e.g. make bench MATRIX_ARGS='--sizes 1M --repeat 5'
+
 .PHONY: report test lint bench sample notebook system clean
 
 $(STAMP): pyproject.toml
@@ -31,6 +33,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_stats.py
 	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python benchmarks/bench_matrix.py --json benchmarks/.data/matrix.json --markdown benchmarks/.data/matrix.md \
+		$(MATRIX_ARGS)
 
 notebook: $(STAMP)  # refresh the stored outputs of the weekly report notebook (checked by nbval)
 	$(BIN)/python -m talentstats.report

@@ -171,7 +171,9 @@ def ingest(exports: Sequence[str | Path], into: str | Path, options: LoadOptions
         export_opens |= chunk.column("opened").null_count < chunk.num_rows
         if opens is not None:
             chunk = opens.apply(chunk, load, again)
-        outcome = _merge(root, chunk.select(list(CANONICAL)), report)  # (the loader's duplicate rule, chunk to chunk)
+        # (the loader's duplicate rule, chunk to chunk; a reach out met again in this ingest is not kept opened
+        # from its earlier copy: a load of these exports would not keep it either)
+        outcome = _merge(root, chunk.select(list(CANONICAL)), report, ~again)
         if again.any():  # a reach out met again: what this ingest did to it, all copies considered
             done = np.concatenate(outcomes)
             where = pc.index_in(ids.filter(pa.array(again)), value_set=pa.concat_arrays(seen)).to_numpy()
@@ -210,9 +212,10 @@ INGEST_CHUNK_ROWS = 1_000_000
 
 
 
-def _merge(root: Path, new: pa.Table, report: IngestReport) -> np.ndarray:
+def _merge(root: Path, new: pa.Table, report: IngestReport, keep_opens: np.ndarray | None = None) -> np.ndarray:
     """Merge canonical rows (one per reach out) into the stored partitions, rewriting only the months that
-    change; returns what happened to each row (ADDED, UPDATED, UNCHANGED or STALE)."""
+    change; returns what happened to each row (ADDED, UPDATED, UNCHANGED or STALE). Rows without open information
+    keep the stored opens (only those of ``keep_opens``, when given)."""
 
     new_month = pc.strftime(new.column("created_at"), format="%Y-%m").combine_chunks() if new.num_rows \
         else pa.array([], pa.string())
@@ -221,8 +224,9 @@ def _merge(root: Path, new: pa.Table, report: IngestReport) -> np.ndarray:
     pos = np.asarray(pc.fill_null(pc.index_in(ids, value_set=stored.column("reach_out_id")), -1).to_numpy(),
                      dtype=np.int64)
     matched = pos >= 0
-    if matched.any():  # an export that says nothing about opens keeps the opens stored (from a messages export)
-        known = stored.column("opened").take(pa.array(pos, mask=~matched))  # (null where not stored)
+    keep = matched if keep_opens is None else matched & keep_opens
+    if keep.any():  # an export that says nothing about opens keeps the opens stored (from a messages export)
+        known = stored.column("opened").take(pa.array(pos, mask=~keep))  # (null where not stored)
         at = new.schema.get_field_index("opened")
         new = new.set_column(at, "opened", pc.coalesce(new.column("opened"), known))
     oldest = np.iinfo(np.int64).min
