@@ -25,6 +25,7 @@ report: $(STAMP) system
 
 test: $(STAMP) system
 	$(BIN)/ruff check
+	$(BIN)/vulture talentstats tests/vulture_whitelist.py --min-confidence 60  # no dead code
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests notebooks $(NBVAL)
 
 lint: $(STAMP)

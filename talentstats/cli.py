@@ -130,8 +130,18 @@ def stats(
 
     result = compute_stats(files, options=options, start=start, end=end, week=week, tz=tz, by=by,
                            engine=engine.strip().lower(), dask_scheduler=dask_scheduler, spark_master=spark_master)
-    sys.stdout.buffer.write(render_stats_bytes(fmt, result))
+    _write(render_stats_bytes(fmt, result))
     _exit_now()
+
+
+def _write(data: bytes) -> None:
+    """UTF-8 output as is (a large JSON is never decoded); as text where stdout is a text stream only."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        sys.stdout.flush()
+        buffer.write(data)
+    else:
+        sys.stdout.write(data.decode())
 
 
 def _exit_now() -> None:

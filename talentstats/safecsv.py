@@ -13,11 +13,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_EOL = "\r\n"
 
 
-def spreadsheet_safe(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection: text starting with = + - @ tab or CR gets a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from talentstats.load.loader import read_reach_outs
 from talentstats.load.options import LoadOptions
 from talentstats.stats.metrics import GROUP_KEYS, campaign_stats
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 HEADER = "Reach Out ID,Campaign,Sender,State,Created At,Updated At,Response Via,Response Type,Prospect Name\n"
 
 

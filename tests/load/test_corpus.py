@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).parents[1] / "corpus"
 ALL = "--start", "2000-01-01", "--end", "2100-12-31"
 
 

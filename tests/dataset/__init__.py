@@ -1,0 +1,1 @@
+"""Tests of talentstats.dataset (a package: module names cannot clash with other folders')."""

@@ -1,0 +1,1 @@
+"""Tests of talentstats.load (a package: module names cannot clash with other folders')."""
