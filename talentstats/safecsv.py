@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
+from talentstats.lazy import pandas as pd  # (imported on first use: start-up time)
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: RFC 4180 line ends: with a bare "\n" the csv module leaves a value holding a lone "\r" unquoted, and

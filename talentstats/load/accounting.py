@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import pandas as pd
-
 from talentstats.errors import InputError
+from talentstats.lazy import pandas as pd  # (imported on first use: start-up time)
 
 # --------------------------------------------------------------------------------------------- report
 
@@ -38,7 +37,18 @@ class LoadReport:
     files: list[str] = field(default_factory=list)
     opens_source: str | None = None
     messages: MessagesReport | None = None
-    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    _rejects: Any = field(default=None, repr=False)
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        """The rejected rows (file, line, column, reason, raw values); empty when there are none."""
+        if self._rejects is None:  # (made on first use: a load starts before pandas is needed)
+            self._rejects = pd.DataFrame(columns=REJECT_COLUMNS)
+        return self._rejects
+
+    @rejects.setter
+    def rejects(self, frame: pd.DataFrame) -> None:
+        self._rejects = frame
 
     def as_dict(self) -> dict[str, Any]:
         """The counts as the CLI's JSON ``load`` object."""

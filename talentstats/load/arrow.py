@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from talentstats.lazy import pandas as pd  # (imported on first use: start-up time)
 from talentstats.load.values import clean_text_arrow
 
 # --------------------------------------------------------------------------------------------- Arrow columns

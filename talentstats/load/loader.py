@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from talentstats.dataset.read import has_open_info, is_dataset, load_dataset, location
 from talentstats.errors import InputError
+from talentstats.lazy import pandas as pd
+from talentstats.lazy import warm  # (imported on first use: start-up time)
 from talentstats.load.accounting import REJECT_COLUMNS, Loaded, LoadReport, raise_if_rejected
 from talentstats.load.columns import ALIASES, CANONICAL, PII, REQUIRED
 from talentstats.load.headers import match_headers
@@ -44,6 +45,9 @@ def normalized_chunks(files: Sequence[Path], options: LoadOptions, report: LoadR
     """The canonical rows (with ``_order``) of reach-out exports, chunk by chunk (of ``chunk_rows``) as the files
     are streamed; counts rows read into ``report`` and appends rejected rows to ``rejects``."""
     mapping = options.header_map
+    # every load ends in pandas (its account of rejects, the table): imported while Arrow parses, in C++ threads
+    # that release the GIL, rather than before the first byte is read
+    warm("pandas", "narwhals._pandas_like.dataframe")
     for path in files:
         report.files.append(str(path))
         for raw in iter_raw(path, options.sheet, plan=_plan(mapping, options.metrics_only), chunk_rows=chunk_rows):

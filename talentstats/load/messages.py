@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from talentstats.errors import MissingColumnError
+from talentstats.lazy import pandas as pd  # (imported on first use: start-up time)
 from talentstats.load.accounting import REJECT_COLUMNS, LoadReport, MessagesReport
 from talentstats.load.arrow import _codes, _distinct, _is_blank, _lut, _nulls, _row_texts, _str, _stripped, _text
 from talentstats.load.columns import ALIASES, MESSAGE_ALIASES, MESSAGE_REQUIRED

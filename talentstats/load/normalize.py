@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from talentstats.errors import InputError
+from talentstats.lazy import pandas as pd  # (imported on first use: start-up time)
 from talentstats.load.accounting import REJECT_COLUMNS
 from talentstats.load.arrow import (
     TEXT_DICT,
@@ -78,7 +78,7 @@ def normalize_arrow(raw: RawTable, mapping: Mapping[str, str] | None = None, sou
     problems.append((_nulls(created), found["created_at"],
                      lambda rows: _stamp_reasons(col("created_at"), rows, source_tz, "missing created date")))
     # 1970-01-01, 0001-01-01, Excel's day 0: placeholders, not creation dates (the CRM postdates 2000)
-    early = pc.fill_null(pc.less(created, pa.scalar(EARLIEST.to_pydatetime(), created.type)), False)
+    early = pc.fill_null(pc.less(created, pa.scalar(EARLIEST, created.type)), False)
     problems.append((early.to_numpy(zero_copy_only=False), found["created_at"],
                      lambda rows: ("created before 2000 '" + _row_texts(col("created_at"), rows).fillna("") + "'")
                      .to_numpy(dtype=object)))

@@ -3,14 +3,15 @@ serial days), and a reason for every value that is not a date."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from talentstats.errors import InputError
+from talentstats.lazy import pandas as pd  # (imported on first use: start-up time)
 from talentstats.load.arrow import _row_texts, _text
 from talentstats.stats.periods import zone
 
@@ -185,7 +186,7 @@ def _date_reasons(stamps: pd.Series, text: pd.Series, source_tz: str) -> pd.Seri
 
 
 #: reach outs created before this are placeholders (Unix epoch, .NET MinValue) and are rejected
-EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 def _iso_arrow(values: pa.ChunkedArray, source_tz: str) -> pa.ChunkedArray | None:

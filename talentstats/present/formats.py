@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any, Final
 
-import pandas as pd
+from talentstats.lazy import pandas as pd  # (imported on first use: start-up time)
 
 #: count metric columns, in display order
 COUNT_METRICS: Final[tuple[str, ...]] = ("reach_outs", "in_progress", "opens", "responses", "interested")
