@@ -3,6 +3,8 @@ rule, blanks, timestamps by Arrow's ISO-8601 parser. Vectorised; per distinct va
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -133,3 +135,40 @@ def _row_texts(col: pa.ChunkedArray, rows: np.ndarray) -> pd.Series:
 
 
 
+
+
+#: ids hashed in parallel parts from this many rows on (below it one hash table is quicker)
+PARALLEL_IDS = 250_000
+
+
+def id_groups(col: pa.ChunkedArray) -> np.ndarray:
+    """A code per row such that two rows share a code exactly when their texts are equal (-1 = null).
+
+    Large columns are split by a cheap key that equal texts share (length and last byte), and the parts are
+    hashed on a thread pool: Arrow's hash tables release the GIL, so every core builds one.
+    """
+    n = len(col)
+    workers = min(os.cpu_count() or 1, 8)
+    if n < PARALLEL_IDS or workers < 2:
+        return _codes(col)[1]
+    text = _text(col).combine_chunks()
+    if pa.types.is_large_string(text.type):
+        text = text.cast(pa.string())
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=n + 1, offset=text.offset * 4)
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8) if text.buffers()[2] is not None else np.zeros(1, np.uint8)
+    lengths = np.diff(offsets)
+    last = data[np.maximum(offsets[1:] - 1, 0)] if len(data) else np.zeros(n, np.uint8)
+    parts = 2 * workers
+    part = ((lengths.astype(np.int64) * 31 + np.where(lengths > 0, last, 0)) % parts).astype(np.int8)
+    rows = [np.nonzero(part == p)[0] for p in range(parts)]
+
+    def encode(r: np.ndarray) -> np.ndarray:
+        return _codes(pa.chunked_array([text.take(pa.array(r))]))[1]
+
+    codes = np.full(n, -1, dtype=np.int64)
+    base = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for r, c in zip(rows, pool.map(encode, rows), strict=True):
+            codes[r] = np.where(c >= 0, c + base, -1)
+            base += int(c.max()) + 1 if len(c) else 0
+    return codes

@@ -15,7 +15,6 @@ from talentstats.lazy import pandas as pd  # (imported on first use: start-up ti
 from talentstats.load.accounting import REJECT_COLUMNS
 from talentstats.load.arrow import (
     TEXT_DICT,
-    _codes,
     _distinct,
     _is_blank,
     _lut,
@@ -27,6 +26,7 @@ from talentstats.load.arrow import (
     _stripped,
     _text,
     _texts_by_distinct,
+    id_groups,
 )
 from talentstats.load.columns import ALIASES, REQUIRED
 from talentstats.load.headers import _require, match_headers
@@ -220,8 +220,8 @@ def collapse_arrow(table: pa.Table) -> tuple[pa.Table, int]:
     n = table.num_rows
     if n < 2:
         return table, 0
-    values, codes = _codes(table.column("reach_out_id"))
-    dup = np.bincount(codes + 1, minlength=len(values) + 1)[codes + 1] > 1
+    codes = id_groups(table.column("reach_out_id"))
+    dup = np.bincount(codes + 1)[codes + 1] > 1
     if not dup.any():
         return table, 0
     rows = np.nonzero(dup)[0]
