@@ -20,11 +20,11 @@ difference is printed and the run exits non-zero (after the other shapes). It al
   before the parent spawned it; on a 20-row export, median of several runs. The whole run on that file is shown
   beside it, and the largest imports (``python -X importtime``);
 - peak memory (``ru_maxrss`` of the child, from ``os.wait4``) of every talentstats run; the target is at 10M;
-- building the output of 50,000 groups: ``talentstats.output.render_stats(format="json")`` on the statistics
+- building the output of 50,000 groups: ``talentstats.present.output.render_stats_bytes("json", ...)`` on the statistics
   frame of a 500 campaigns × 100 weeks export (in-process, median of repeats), with ``metrics.finish`` (additive
   counts -> that frame) beside it for information;
 - (unless ``--no-phases``) where one more talentstats run spends its time: start-up (to the first byte read),
-  the rest of ``cli.load`` (reading and normalising), ``metrics.stats_with_total``, ``output.render_stats``,
+  the rest of ``load`` (reading and normalising), ``metrics.stats_with_total``, ``output.render_stats_bytes``,
   writing, and the interpreter's exit, by wrapping those functions in a child process; ``--profile N`` adds the
   N top functions of a cProfile run of its own (main thread only: the statistics are counted in slices on a
   thread pool, which cProfile does not see; time spent waiting for them shows as ``lock.acquire``).
@@ -228,9 +228,18 @@ sys.argv = ["talentstats", *sys.argv[2:]]
 _t_imp = time.monotonic()
 from talentstats.cli import main
 if os.environ.get("BENCH_PHASES"):
-    import talentstats.cli, talentstats.metrics, talentstats.output
-    _wrap(talentstats.cli, "load"); _wrap(talentstats.metrics, "stats_with_total")
-    _wrap(talentstats.output, "render_stats")
+    import talentstats.present.output, talentstats.stats.query
+    _wrap(talentstats.stats.query, "load"); _wrap(talentstats.stats.query, "stats_with_total")
+    _wrap(talentstats.present.output, "render_stats_bytes")
+def _report():
+    sys.stdout.flush()
+    _phases.update(first_open=_seen[0] if _seen else None, main_start=_t_main, imports_start=_t_imp,
+                   end=time.monotonic())
+    sys.stderr.write("\n@@bench " + json.dumps(_phases) + "\n"); sys.stderr.flush()
+_real_exit = os._exit
+def _fast_exit(code):  # talentstats ends read-only commands with os._exit: report first
+    _report(); _real_exit(code)
+os._exit = _fast_exit
 _t_main = time.monotonic()
 _code = 0
 try:
@@ -248,10 +257,7 @@ try:
 except SystemExit as e:
     _code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
 finally:
-    sys.stdout.flush()
-    _phases.update(first_open=_seen[0] if _seen else None, main_start=_t_main, imports_start=_t_imp,
-                   end=time.monotonic())
-    sys.stderr.write("\n@@bench " + json.dumps(_phases) + "\n")
+    _report()
 sys.exit(_code)
 """
 
@@ -472,11 +478,11 @@ def run_phases(case: Case, ts_extra: list[str], profile: int) -> dict[str, Any]:
         out["startup"] = first - run.t0
         if "load_end" in info:  # reading and normalising, from the first byte read
             out["load"] = info["load_end"] - first
-    for name in ("stats_with_total", "render_stats"):
+    for name in ("stats_with_total", "render_stats_bytes"):
         if name in info:
-            out[name] = info[name]
-    if "render_stats_end" in info and "end" in info:  # writing the output and leaving main()
-        out["write"] = info["end"] - info["render_stats_end"]
+            out[name.removesuffix("_bytes")] = info[name]
+    if "render_stats_bytes_end" in info and "end" in info:  # writing the output and leaving main()
+        out["write"] = info["end"] - info["render_stats_bytes_end"]
     if "end" in info:  # the interpreter's teardown (atexit handlers, freeing modules, thread pools)
         out["exit"] = run.t0 + run.wall - info["end"]
     if info.get("profile"):
@@ -530,9 +536,10 @@ def measure_output(repeat: int, folder: Path) -> dict[str, Any]:
     shape = Shape(campaigns=500, senders=25, weeks=100, stray=0.0)
     path = cached(shape, 500_000, folder)
     start, end = date_range(shape)
-    from talentstats.metrics import finish, stat_counts, stats_with_total
-    from talentstats.normalize import read_reach_outs
-    from talentstats.output import render_stats
+    from talentstats.load.loader import read_reach_outs
+    from talentstats.present.output import render_stats_bytes
+    from talentstats.stats.metrics import finish, stat_counts, stats_with_total
+    from talentstats.stats.result import StatsResult
 
     loaded = read_reach_outs(path, metrics_only=True)
     rows, total = stats_with_total(loaded.table, start, end, "UTC", KEYS)
@@ -548,7 +555,8 @@ def measure_output(repeat: int, folder: Path) -> dict[str, Any]:
             out.append(time.perf_counter() - t0)
         return out
 
-    render = timed(lambda: render_stats("json", s, e, "UTC", keys, rows, total, loaded.report))
+    result = StatsResult(s, e, "UTC", keys, rows, total, loaded.report)
+    render = timed(lambda: render_stats_bytes("json", result))
     counts = stat_counts(loaded.table, start, end, "UTC", keys)
     fin = timed(lambda: finish(counts, keys))
     return {"groups": len(rows), "render_ms": statistics.median(render) * 1000,

@@ -97,9 +97,11 @@ def _plain(value: Any) -> Any:
 def _report_from(d: dict[str, Any]) -> LoadReport:
     messages = MessagesReport(**d["messages"]) if d.get("messages") is not None else None
     rejects = pd.DataFrame(d["rejects"], columns=REJECT_COLUMNS)
-    return LoadReport(rows_read=d["rows_read"], rows_loaded=d["rows_loaded"], rows_rejected=d["rows_rejected"],
-                      duplicates_collapsed=d["duplicates_collapsed"], files=list(d["files"]),
-                      opens_source=d["opens_source"], messages=messages, rejects=rejects)
+    report = LoadReport(rows_read=d["rows_read"], rows_loaded=d["rows_loaded"], rows_rejected=d["rows_rejected"],
+                        duplicates_collapsed=d["duplicates_collapsed"], files=list(d["files"]),
+                        opens_source=d["opens_source"], messages=messages)
+    report.rejects = rejects
+    return report
 
 
 def read_headline(executed: Path) -> dict[str, Any]:
