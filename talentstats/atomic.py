@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -35,10 +36,40 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         raise
 
 
+def install_file(staged: str | Path, path: str | Path) -> None:
+    """Move a complete file written elsewhere in the same file system into place: flushed to disk, given the usual
+    permissions, then renamed over ``path`` (no second copy, so a full disk cannot stop it half-way).
+
+    Across file systems it is copied with :func:`atomic_write_bytes` instead.
+
+    Args:
+        staged: the complete file (it is moved away).
+        path: where it belongs (its folder is created when missing).
+
+    Raises:
+        OSError: the folder cannot be written (the old file is kept).
+    """
+    staged, path = Path(staged), Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(staged, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.chmod(staged, 0o666 & ~_umask())
+    try:
+        os.replace(staged, path)
+    except OSError as err:
+        if err.errno != errno.EXDEV:
+            raise
+        atomic_write_bytes(path, staged.read_bytes())
+        staged.unlink()
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
-__all__ = ["atomic_write_bytes"]
+__all__ = ["atomic_write_bytes", "install_file"]

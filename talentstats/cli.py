@@ -28,7 +28,9 @@ FLAGS = {"fmt": "--format", "formats": "--format", "source_tz": "--source-tz", "
          "fail_on": "--fail-on", "engine": "--engine", "paper": "--paper", "port": "--port", "week": "--week",
          "weeks": "--weeks", "start": "--start", "end": "--end", "limit": "--limit", "now": "--now",
          "sheet": "--sheet", "by": "--by", "reach_outs": "--reach-outs", "strict": "--strict", "into": "--into",
-         "dask_scheduler": "--dask-scheduler", "spark_master": "--spark-master", "dates": "--start/--end"}
+         "dask_scheduler": "--dask-scheduler", "spark_master": "--spark-master", "dates": "--start/--end",
+         "out": "--out", "pdf_timeout": "--pdf-timeout", "bind": "--bind", "allow_host": "--allow-host",
+         "token": "--token", "max_kernels": "--max-kernels"}
 
 
 def map_item(value: Any) -> tuple[str, str]:
@@ -174,6 +176,8 @@ def report(
     title: Annotated[str, typer.Option("--title", help="Report title.")] = "Weekly campaign report",
     include_pii: Annotated[bool, typer.Option("--include-pii", help="Show prospect names and emails.")] = False,
     paper: Annotated[str, typer.Option("--paper", help="PDF paper size: A4 or Letter.")] = "A4",
+    pdf_timeout: Annotated[float, typer.Option("--pdf-timeout", help="Seconds Chromium may take to print a PDF.",
+                                               metavar="SECONDS")] = 60.0,
     maps: Maps = None,
     map_file: MapFile = None,
     sheet: Sheet = None,
@@ -193,7 +197,8 @@ def report(
         task = progress.add_task("Rendering weekly reports", total=weeks if start is None else 1)
         done = render_reports(files, out, options=options, week=week, weeks=weeks, start=start, end=end, tz=tz,
                               campaigns=tuple(campaign or ()), title=title, formats=formats, paper=paper,
-                              include_pii=include_pii, on_week=lambda _r: progress.advance(task))
+                              include_pii=include_pii, on_week=lambda _r: progress.advance(task),
+                              pdf_timeout=pdf_timeout)
     for r in done:
         names = ", ".join(str(p) for p in r.files.values())
         typer.echo(f"{r.folder.name}: {names} ({r.seconds:.1f} s)")
@@ -250,14 +255,23 @@ def dashboard(
     files: Annotated[list[Path] | None, typer.Argument(help="Exports to show (default: the sample data).",
                                                        metavar="[FILES]...")] = None,
     messages: Messages = None,
-    port: Annotated[int, typer.Option("--port", help="Port on localhost.")] = 8866,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8866,
     tz: Tz = "UTC",
     source_tz: SourceTz = "UTC",
+    bind: Annotated[str, typer.Option("--bind", metavar="ADDRESS", help="Address to listen on; 0.0.0.0 exposes "
+                                      "the dashboard to other machines (a token is then required).")] = "127.0.0.1",
+    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", metavar="NAME", help="Also answer "
+                          "requests for this host name or address (repeatable; localhost always).")] = None,
+    token: Annotated[str | None, typer.Option("--token", metavar="TOKEN", help="Require this token (default: "
+                     "none on localhost, a generated one beyond).")] = None,
+    max_kernels: Annotated[int, typer.Option("--max-kernels", metavar="N", help="Dashboards open at once at "
+                                             "most.")] = 4,
 ) -> None:
-    """Serve the interactive dashboard as a web app with Voilà on localhost."""
+    """Serve the interactive dashboard as a web app with Voilà (on localhost unless --bind says otherwise)."""
     from talentstats.serve import serve_dashboard
 
-    raise typer.Exit(serve_dashboard(files or [], messages=messages or [], port=port, tz=tz, source_tz=source_tz))
+    raise typer.Exit(serve_dashboard(files or [], messages=messages or [], port=port, tz=tz, source_tz=source_tz,
+                                     bind=bind, allow_hosts=allow_host or [], token=token, max_kernels=max_kernels))
 
 
 @app.command()

@@ -1,4 +1,9 @@
-"""`talentstats check`: the findings as a text report or one JSON document."""
+"""`talentstats check`: the findings as a text report or one JSON document.
+
+The text report shows export values (file names, ids, campaigns, reasons) with control characters written
+visibly (:func:`talentstats.present.formats.terminal_text`): an ESC byte or a newline in a campaign name cannot
+colour, move or fake a line of the report.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from talentstats.check.result import CheckResult
+from talentstats.present.formats import terminal_text
 
 
 def render_check(result: CheckResult, fmt: str = "table", fail_on: Sequence[str] = ()) -> str:
-    """The findings as a text report (``table``) or one JSON document (``json``)."""
+    """The findings as a text report (``table``) or one JSON document (``json``).
+
+    Args:
+        result: the findings.
+        fmt: ``table`` or ``json``.
+        fail_on: the finding kinds that fail the check (marked in the report).
+
+    Returns:
+        The report; in the text form every line is printable (control characters shown as escapes).
+    """
     if fmt == "json":
         return json.dumps(result.as_dict(fail_on), ensure_ascii=False, indent=2) + "\n"
     load = result.load
@@ -56,7 +71,7 @@ def render_check(result: CheckResult, fmt: str = "table", fail_on: Sequence[str]
         found = [f.kind for f in result.findings if f.count]
         out.append(f"{len(found)} kind(s) of findings" + (f": {', '.join(found)}" if found else "") +
                    " (exit 0: use --fail-on KIND,... to fail on them)")
-    return "\n".join(out) + "\n"
+    return "\n".join(terminal_text(line) for line in out) + "\n"
 
 
 
@@ -68,8 +83,8 @@ def _names(files: Sequence[str], shown: int = 6) -> str:
 
 def _item_lines(kind: str, items: Sequence[Mapping[str, Any]]) -> list[str]:
     if items and "created" in items[0]:  # reach-out rows: aligned columns
-        cells = [[i["reach_out_id"], i["campaign"] or "(no campaign)", str(i["state"]), "created " + i["created"]]
-                 for i in items]
+        cells = [[terminal_text(c) for c in (i["reach_out_id"], i["campaign"] or "(no campaign)", i["state"],
+                                              "created " + i["created"])] for i in items]
         widths = [max(len(c[k]) for c in cells) for k in range(3)]
         return ["  ".join(c[k].ljust(widths[k]) if k < 3 else c[k] for k in range(4)) for c in cells]
     return [_item_text(kind, i) for i in items]

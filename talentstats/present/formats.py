@@ -6,6 +6,7 @@ Kept free of plotly so the command line starts fast.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Final
 
 from talentstats.lazy import pandas as pd  # (imported on first use: start-up time)
@@ -109,3 +110,26 @@ def change_text(metric: str, now: Any, before: Any) -> str:
     diff = int(now) - int(before)
     pct = f" ({100 * diff / int(before):+.1f}%)" if int(before) else ""
     return f"{diff:+,}{pct}"
+
+
+#: characters a terminal would act on rather than show: C0 and C1 controls (ESC starts colour, cursor and
+#: hyperlink sequences), DEL, line and paragraph separators, and the bidirectional overrides and isolates
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(value: object) -> str:
+    """Text for a terminal with every character it would act on written visibly as an escape (ESC as ``\\x1b``,
+    a right-to-left override as ``\\u202e``); everything else as is.
+
+    Args:
+        value: any value (``str()`` of it is shown).
+
+    Returns:
+        Printable text on one line.
+    """
+    return _UNSHOWABLE.sub(_escape_char, str(value))
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from talentstats.errors import UsageError
 from talentstats.load.accounting import LoadReport
-from talentstats.present.formats import KEY_LABELS, METRIC_LABELS, UNKNOWN_TEXT, fmt_count, fmt_rate
+from talentstats.present.formats import KEY_LABELS, METRIC_LABELS, UNKNOWN_TEXT, fmt_count, fmt_rate, terminal_text
 from talentstats.safecsv import CSV_EOL, safe_frame
 from talentstats.stats.metrics import COUNTS, METRICS
 from talentstats.stats.states import STATES
@@ -111,24 +111,28 @@ def _cell(metric: str, value: Any) -> str:
 
 
 def _table(doc: dict[str, Any], keys: Sequence[str], report: LoadReport | None) -> str:
+    """The rich table. Every cell is a :class:`rich.text.Text` (never markup: a campaign named ``[/]`` or
+    ``[link=…]`` is shown as written) with control characters made visible (:func:`terminal_text`)."""
     from rich.console import Console  # (rich only for terminal tables: start-up time)
     from rich.table import Table
+    from rich.text import Text
 
-    title = f"Reach outs created {doc['start']} – {doc['end']} ({doc['tz']})"
+    title = Text(terminal_text(f"Reach outs created {doc['start']} – {doc['end']} ({doc['tz']})"))
     table = Table(title=title, show_footer=bool(keys), title_justify="left")
     for k in keys:
-        table.add_column(LABELS[k], footer="Total" if k == keys[0] else "")
+        table.add_column(Text(LABELS[k]), footer=Text("Total" if k == keys[0] else ""))
     for m in METRICS:
-        table.add_column(LABELS[m], justify="right", footer=_cell(m, doc["total"][m]) if keys else "")
+        table.add_column(Text(LABELS[m]), justify="right", footer=Text(_cell(m, doc["total"][m]) if keys else ""))
     for r in doc["rows"]:
-        cells = [STATES[r[k]] if k == "state" else str(r[k]) for k in keys]
-        cells += [_cell(m, r[m]) for m in METRICS]
+        cells = [Text(terminal_text(STATES[r[k]] if k == "state" else r[k])) for k in keys]
+        cells += [Text(_cell(m, r[m])) for m in METRICS]
         table.add_row(*cells)
     buf = io.StringIO()
-    console = Console(file=buf, width=200 if keys else 160, force_terminal=False, color_system=None)
+    console = Console(file=buf, width=200 if keys else 160, force_terminal=False, color_system=None,
+                      emoji=False, highlight=False)
     console.print(table)
     if report is not None:
-        console.print(load_summary(report))
+        console.print(Text(load_summary(report)))
     return buf.getvalue()
 
 
@@ -145,7 +149,7 @@ def load_summary(report: LoadReport) -> str:
     lines.append(f"Opens from: {report.opens_source}." if report.opens_source else
                  "Opens unknown: the export has no open information (pass --messages).")
     for kind, n in report.reject_summary().items():
-        lines.append(f"  rejected {n:,}: {kind}")
+        lines.append(f"  rejected {n:,}: {terminal_text(kind)}")
     return "\n".join(lines)
 
 

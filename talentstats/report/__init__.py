@@ -4,8 +4,10 @@
 to a snapshot that every notebook kernel reads (:mod:`talentstats.report.handoff`), and renders each period in
 turn (:mod:`~talentstats.report.execute`, :mod:`~talentstats.report.export`, :mod:`~talentstats.report.index`).
 
-Writes are atomic: every file is rendered in a temporary folder, then written under a temporary name and
-renamed into place, so an interrupted or failed run leaves the previous report and the index intact.
+Writes are atomic: every file of a period (its report files, summary and the new index) is staged complete in a
+temporary folder inside ``out``, then renamed into place, so an interrupted run, a full disk or a failed render
+leaves the previous report and the index intact. Nothing is written outside ``out`` (a period folder that is a
+link is refused, see :mod:`~talentstats.report.outdir`), and a write failure is one line naming ``out``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from talentstats.atomic import atomic_write_bytes
+from talentstats.atomic import atomic_write_bytes, install_file
 from talentstats.errors import UsageError
 from talentstats.load.loader import load
 from talentstats.load.options import LoadOptions
@@ -32,9 +34,18 @@ from talentstats.report.execute import (
     packaged_notebook,
     store_outputs,
 )
-from talentstats.report.export import FORMATS, export_html, paper_size, parse_formats, print_pdf
+from talentstats.report.export import (
+    FORMATS,
+    PDF_TIMEOUT,
+    check_timeout,
+    export_html,
+    paper_size,
+    parse_formats,
+    print_pdf,
+)
 from talentstats.report.handoff import HEADLINE_MIME, SNAPSHOT_NAME, read_headline, read_snapshot, write_snapshot
-from talentstats.report.index import SUMMARY_NAME, period_label, write_index
+from talentstats.report.index import SUMMARY_NAME, index_page, period_label, write_index
+from talentstats.report.outdir import check_out, make_out, period_folder, writing
 from talentstats.stats.metrics import newest_date
 from talentstats.stats.periods import check_range, parse_date, resolve_week, zone
 
@@ -64,7 +75,8 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
                    week: str | None = "last", weeks: int = 1, start: str | dt.date | None = None,
                    end: str | dt.date | None = None, tz: str = "UTC", campaigns: Sequence[str] = (),
                    title: str = DEFAULT_TITLE, formats: str | Sequence[str] = ("html", "pdf"), paper: str = "A4",
-                   include_pii: bool = False, on_week: Callable[[Rendered], object] | None = None) -> list[Rendered]:
+                   include_pii: bool = False, on_week: Callable[[Rendered], object] | None = None,
+                   pdf_timeout: float = PDF_TIMEOUT) -> list[Rendered]:
     """Load the exports once and render the report of each period into ``out/<period>/``; update the index.
 
     Every argument is checked before anything is read. The exports are then loaded once, the canonical table
@@ -87,19 +99,22 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
         paper: PDF paper, ``A4`` or ``Letter``.
         include_pii: show prospect names and emails in the Interested list.
         on_week: called with each period's :class:`Rendered` as soon as it is done (progress).
+        pdf_timeout: seconds Chromium may take to print one PDF.
 
     Returns:
         One :class:`Rendered` per period, oldest first.
 
     Raises:
         UsageError: a bad argument, naming its parameter (``formats``, ``paper``, ``weeks``, ``tz``, ``week``,
-            ``start``, ``end``).
+            ``start``, ``end``, ``pdf_timeout``); ``out`` a file, not writable, full, or a period folder in it
+            that leads outside it (``out``); a PDF that overran ``pdf_timeout``.
         InputError: an export that cannot be read (see :func:`talentstats.load.loader.load`).
         ReportError: a period could not be rendered (its previous report and the index are left as they were;
             the failed notebook is kept in its folder).
     """
     formats = parse_formats(formats)
     paper_size(paper)
+    check_timeout(pdf_timeout)
     zone(tz, parameter="tz")
     if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
         raise UsageError("must be a whole number of at least 1", parameter="weeks", value=weeks)
@@ -112,6 +127,7 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
     week = "last" if week is None else str(week)
     if explicit is None and week.strip().lower() != "latest":
         resolve_week(week, None, tz)  # a malformed week fails before the load ("latest" needs the data)
+    out = check_out(out)
     options = options or LoadOptions()
     loaded = load(paths, options)
     if explicit is not None:
@@ -120,17 +136,16 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
         first, _ = resolve_week(week, newest_date(loaded.table, tz), tz)
         mondays = [first - dt.timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
         periods = [(monday, monday + dt.timedelta(days=6)) for monday in mondays]
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    make_out(out)
     remove_stale_renders(out)
     done: list[Rendered] = []
-    with tempfile.TemporaryDirectory(prefix=_TEMP_PREFIX, dir=out) as tmp:
+    with writing(out), tempfile.TemporaryDirectory(prefix=_TEMP_PREFIX, dir=out) as tmp:
         snapshot = write_snapshot(loaded, Path(tmp) / SNAPSHOT_NAME, pii=include_pii)
         del loaded  # the kernels read the snapshot: free the table while they run
         for period_start, period_end in periods:
             rendered = render_period(snapshot, out, period_start, period_end, options=options, tz=tz,
                                      campaigns=campaigns, title=title, formats=formats, paper=paper,
-                                     include_pii=include_pii)
+                                     include_pii=include_pii, pdf_timeout=pdf_timeout)
             done.append(rendered)
             if on_week is not None:
                 on_week(rendered)
@@ -140,10 +155,11 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
 def render_period(snapshot: str | Path, out: str | Path, start: dt.date, end: dt.date, *,
                   options: LoadOptions | None = None, tz: str = "UTC", campaigns: Sequence[str] = (),
                   title: str = DEFAULT_TITLE, formats: str | Sequence[str] = ("html", "pdf"), paper: str = "A4",
-                  include_pii: bool = False) -> Rendered:
+                  include_pii: bool = False, pdf_timeout: float = PDF_TIMEOUT) -> Rendered:
     """Render the report of [start, end] from a snapshot into ``out/<period>/`` and update ``out/index.html``.
 
-    Files appear only when complete. When the notebook fails, the executed notebook is kept as
+    Files appear only when complete: all of them (report files, summary, index) are staged in a temporary folder
+    inside ``out`` first, then renamed into place. When the notebook fails, the executed notebook is kept as
     ``weekly_report.failed.ipynb`` (with the kernel's log) and nothing else changes.
 
     Args:
@@ -158,21 +174,36 @@ def render_period(snapshot: str | Path, out: str | Path, start: dt.date, end: dt
         formats: any of ``html``, ``pdf``, ``ipynb``.
         paper: PDF paper, ``A4`` or ``Letter``.
         include_pii: show prospect names and emails in the Interested list.
+        pdf_timeout: seconds Chromium may take to print the PDF.
 
     Returns:
         The files written and the headline numbers.
 
     Raises:
-        UsageError: an unknown format or paper.
+        UsageError: an unknown format or paper; ``out`` cannot be written, or the period's folder in it is a
+            link (naming ``out``); the PDF overran ``pdf_timeout``.
         ReportError: the notebook failed (naming the cell and the error) or the PDF could not be printed.
     """
     t0 = time.perf_counter()
     formats = parse_formats(formats)
     paper_size(paper)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    check_timeout(pdf_timeout)
+    out = check_out(out)
+    make_out(out)
     label = period_label(start, end)
-    folder = out / label
+    folder = period_folder(out, label)
+    with writing(out):
+        result = _render(Path(snapshot), out, folder, label, start, end, options=options, tz=tz,
+                         campaigns=campaigns, title=title, formats=formats, paper=paper, include_pii=include_pii,
+                         pdf_timeout=pdf_timeout)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _render(snapshot: Path, out: Path, folder: Path, label: str, start: dt.date, end: dt.date, *,
+            options: LoadOptions | None, tz: str, campaigns: Sequence[str], title: str, formats: Sequence[str],
+            paper: str, include_pii: bool, pdf_timeout: float) -> Rendered:
+    """:func:`render_period` once its arguments are checked (write failures are the caller's to word)."""
     params = {"snapshot": str(Path(snapshot).resolve()), "options": (options or LoadOptions()).to_parameters(),
               "week": None, "start": start.isoformat(), "end": end.isoformat(), "tz": tz,
               "campaigns": [str(c) for c in campaigns], "title": title, "include_pii": bool(include_pii)}
@@ -191,28 +222,31 @@ def render_period(snapshot: str | Path, out: str | Path, start: dt.date, end: dt
                 raise ReportError(f"{err} (executed notebook kept at {kept})")
             raise
         result.headline = read_headline(executed)
-        staged = _export(executed, Path(tmp), formats, f"{title} — {label}", paper, f"{title} · {label}")
+        staged = _export(executed, Path(tmp), formats, f"{title} — {label}", paper, f"{title} · {label}",
+                         pdf_timeout)
         summary = {**result.headline, "title": title, "label": label, "campaigns": list(campaigns),
                    "files": sorted(f"weekly_report.{k}" for k in staged)}
-        # everything is ready: move into place, one atomic rename per file, the summary (read by the index) last
+        (Path(tmp) / SUMMARY_NAME).write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        (Path(tmp) / "index.html").write_text(index_page(out, (label, summary)), encoding="utf-8")
+        # everything is staged (a full disk has failed by now): rename into place, the summary and index last
+        folder = period_folder(out, label)  # (again: nothing is written through a link made meanwhile)
         for kind in ("ipynb", "pdf", "html"):
             if kind in staged:
                 target = folder / f"weekly_report.{kind}"
-                atomic_write_bytes(target, staged[kind].read_bytes())
+                install_file(staged[kind], target)
                 result.files[kind] = target
         for kind in FORMATS:  # a format not asked for this time must not linger from an earlier run
             if kind not in staged:
                 (folder / f"weekly_report.{kind}").unlink(missing_ok=True)
-        atomic_write_bytes(folder / SUMMARY_NAME, json.dumps(summary, indent=2).encode())
+        install_file(Path(tmp) / SUMMARY_NAME, folder / SUMMARY_NAME)
         for stale in ("weekly_report.failed.ipynb", "weekly_report.failed.log"):
             (folder / stale).unlink(missing_ok=True)
-    write_index(out)
-    result.seconds = time.perf_counter() - t0
+        install_file(Path(tmp) / "index.html", out / "index.html")
     return result
 
 
 def _export(executed: Path, tmp: Path, formats: Sequence[str], page_title: str, paper: str,
-            footer: str) -> dict[str, Path]:
+            footer: str, pdf_timeout: float) -> dict[str, Path]:
     """The files of the formats asked for, staged in ``tmp``: format -> file."""
     staged: dict[str, Path] = {}
     if "html" in formats or "pdf" in formats:
@@ -222,7 +256,7 @@ def _export(executed: Path, tmp: Path, formats: Sequence[str], page_title: str, 
             staged["html"] = page
         if "pdf" in formats:
             staged["pdf"] = tmp / "weekly_report.pdf"
-            print_pdf(page, staged["pdf"], paper, footer=footer)
+            print_pdf(page, staged["pdf"], paper, footer=footer, timeout=pdf_timeout)
     if "ipynb" in formats:
         staged["ipynb"] = executed
     return staged
@@ -233,7 +267,7 @@ def remove_stale_renders(out: Path, older_than: float = 6 * 3600) -> None:
     now = time.time()
     for tmp in out.glob(f"{_TEMP_PREFIX}*"):
         try:
-            if tmp.is_dir() and now - tmp.stat().st_mtime > older_than:
+            if tmp.is_dir() and not tmp.is_symlink() and now - tmp.stat().st_mtime > older_than:
                 shutil.rmtree(tmp, ignore_errors=True)
         except OSError:
             continue

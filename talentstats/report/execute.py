@@ -5,6 +5,7 @@ A failing cell becomes one readable :class:`ReportError` line naming the cell, i
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -28,6 +29,8 @@ NOTEBOOK_NAME = "weekly_report.ipynb"
 REPORT_RENDERER = "plotly_mimetype+notebook"
 #: the renderer of the outputs stored in the packaged notebook: small (figure JSON), JupyterLab draws it
 STORED_RENDERER = "plotly_mimetype"
+#: OSErrors of the output's file system (full, over quota, read-only): passed on, not taken for a notebook failure
+_WRITE_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
 class ReportError(TalentstatsError):
@@ -107,6 +110,10 @@ def execute_notebook(parameters: Mapping[str, Any], output: Path, *, timeout: in
                                 kernel_manager_class=this_python_kernel())
     except PapermillExecutionError as err:
         raise ReportError(failure_message(output, err.ename, err.evalue, err.traceback, err.source))
+    except OSError as err:
+        if err.errno in _WRITE_FAILURES:  # the output folder is full or read-only: the caller words it
+            raise
+        raise ReportError(f"weekly report notebook did not run: {type(err).__name__}: {_first_line(str(err))}")
     except Exception as err:  # kernel died, timeout, unreadable notebook: still one readable line
         raise ReportError(f"weekly report notebook did not run: {type(err).__name__}: {_first_line(str(err))}")
     finally:

@@ -1,7 +1,9 @@
 """An executed report notebook as a self-contained HTML page, and that page printed to PDF by headless Chromium.
 
-The HTML is self-contained (plotly.js inline once, no code, nothing loaded from the network); the PDF is that
-page printed by Chromium, so the charts are drawn by the real plotly.js.
+The HTML is self-contained (plotly.js inline once, no code, nothing loaded from the network) and carries a
+Content-Security-Policy that lets only the report's own scripts run (:mod:`talentstats.report.csp`); the PDF is
+that page printed by Chromium (sandboxed where the machine allows it, within a time limit), so the charts are
+drawn by the real plotly.js.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,7 @@ import nbformat
 
 from talentstats.atomic import atomic_write_bytes
 from talentstats.errors import UsageError
+from talentstats.report.csp import has_policy, policy, trusted_scripts, with_policy
 from talentstats.report.execute import ReportError
 from talentstats.report.handoff import HEADLINE_MIME
 
@@ -27,7 +32,9 @@ FORMATS = ("html", "pdf", "ipynb")
 PAPER = {"a4": ("A4", 210.0), "letter": ("Letter", 215.9)}
 #: page margins in mm: top/bottom, left/right
 MARGIN_MM = (14.0, 12.0)
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+#: seconds Chromium may take to print a report (``pdf_timeout``); a page that never finishes fails cleanly
+PDF_TIMEOUT = 60.0
+CHROMIUM_FLAGS = ["--headless", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
                   "--hide-scrollbars", "--mute-audio", "--disable-extensions", "--disable-default-apps",
                   "--disable-domain-reliability", "--no-default-browser-check", "--metrics-recording-only"]
@@ -145,7 +152,8 @@ def export_html(notebook: Path, title: str) -> str:
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             exclude_anchor_links=True)
     body, _ = exporter.from_notebook_node(nb, resources={"talentstats_css": PAGE_CSS})
-    return strip_network(body)
+    scripts = [s for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs for s in trusted_scripts(o)]
+    return with_policy(strip_network(body), policy(scripts))
 
 
 def _off_page(output: Any) -> bool:
@@ -175,9 +183,15 @@ def network_references(page: str) -> list[str]:
     return tags + css
 
 
+_CSS_PLAIN = re.compile(r"[^A-Za-z0-9 _.,:;!?@#%*+=()/\u00a0-\U0010ffff-]")
+
+
 def _css_string(text: str) -> str:
-    """A CSS string literal (for @page margin boxes)."""
-    return '"' + re.sub(r'["\\\n]', lambda m: "\\" + format(ord(m.group(0)), "x") + " ", text) + '"'
+    """A CSS string literal (for @page margin boxes) that cannot end the string, the rule or the ``<style>``
+    element: every ASCII character outside letters, digits and plain punctuation is a CSS escape (``<`` is
+    ``\\3c ``); control characters and lone surrogates are left out."""
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cs"))
+    return '"' + _CSS_PLAIN.sub(lambda m: "\\" + format(ord(m.group(0)), "x") + " ", text) + '"'
 
 
 def print_css(paper: str, footer: str) -> str:
@@ -201,10 +215,38 @@ def print_css(paper: str, footer: str) -> str:
             f"body.jp-Notebook main{{max-width:none!important;margin:0!important;padding:0!important}}</style>")
 
 
-def print_pdf(html_path: Path, pdf_path: Path, paper: str = "A4", footer: str = "", timeout: int = 120) -> None:
+def sandbox_flags() -> list[str]:
+    """Chromium's sandbox switches: none (the sandbox on) unless this process runs as root.
+
+    Chromium refuses to start as root with its sandbox (it cannot drop privileges it was not given), so only
+    then is it started with ``--no-sandbox``; the page it prints is still held by the Content-Security-Policy
+    (:mod:`talentstats.report.csp`) and nothing it could load is allowed.
+
+    Returns:
+        ``["--no-sandbox"]`` as root, else ``[]``.
+    """
+    return ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+
+
+def check_timeout(timeout: float) -> float:
+    """A PDF time limit, checked: seconds, more than 0.
+
+    Raises:
+        UsageError: not a positive number (naming the parameter ``pdf_timeout``).
+    """
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < float("inf"):
+        raise UsageError("give a number of seconds above 0", parameter="pdf_timeout", value=timeout)
+    return float(timeout)
+
+
+def print_pdf(html_path: Path, pdf_path: Path, paper: str = "A4", footer: str = "",
+              timeout: float = PDF_TIMEOUT) -> None:
     """Print an HTML file to PDF with headless Chromium (charts drawn by the real plotly.js).
 
-    The page body is fixed to the printable width, so responsive charts are laid out to the paper.
+    The page body is fixed to the printable width, so responsive charts are laid out to the paper. The page
+    keeps its Content-Security-Policy (a page without one gets a policy under which no script runs). Chromium
+    runs in its sandbox (see :func:`sandbox_flags`), in a process group of its own that is killed whole when
+    it overruns ``timeout``.
 
     Args:
         html_path: the page (see :func:`export_html`).
@@ -214,26 +256,51 @@ def print_pdf(html_path: Path, pdf_path: Path, paper: str = "A4", footer: str = 
         timeout: seconds Chromium may take.
 
     Raises:
+        UsageError: Chromium overran ``timeout`` (naming the parameter ``pdf_timeout``).
         ReportError: no Chromium, or it did not print.
     """
+    timeout = check_timeout(timeout)
     browser = find_chromium()
     page = html_path.read_text(encoding="utf-8")
+    if not has_policy(page):
+        page = with_policy(page, policy())
     with tempfile.TemporaryDirectory(prefix="talentstats-pdf-") as tmp:
         printable = Path(tmp) / "print.html"
         printable.write_text(page.replace("</head>", print_css(paper, footer) + "</head>", 1), encoding="utf-8")
         out = Path(tmp) / "out.pdf"
-        cmd = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={Path(tmp) / 'profile'}", "--window-size=1200,1600",
-               "--virtual-time-budget=20000", f"--print-to-pdf={out}", printable.resolve().as_uri()]
+        cmd = [browser, *CHROMIUM_FLAGS, *sandbox_flags(), f"--user-data-dir={Path(tmp) / 'profile'}",
+               "--window-size=1200,1600", "--virtual-time-budget=20000", f"--print-to-pdf={out}",
+               printable.resolve().as_uri()]
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True, errors="replace", start_new_session=True)
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL)
+            _, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise ReportError(f"Chromium did not finish printing the PDF within {timeout} s")
+            raise UsageError(f"Chromium did not finish printing the PDF within {timeout:g} s (stopped)",
+                             parameter="pdf_timeout", value=timeout, hint="raise it for a very large report")
+        finally:
+            _kill_group(proc)
         if not out.exists() or out.stat().st_size == 0:
-            tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
-            raise ReportError(f"Chromium could not print the PDF: {tail[0]}")
+            tail = (stderr or "").strip().splitlines()[-1:] or ["no output"]
+            hint = ""
+            if "sandbox" in (stderr or "").lower():
+                hint = " (Chromium's sandbox needs unprivileged user namespaces on this machine)"
+            raise ReportError(f"Chromium could not print the PDF: {tail[0]}{hint}")
         atomic_write_bytes(pdf_path, out.read_bytes())
 
 
-__all__ = ["FORMATS", "PAGE_CSS", "PAPER", "export_html", "find_chromium", "network_references", "paper_size",
-           "parse_formats", "print_css", "print_pdf", "strip_network"]
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill Chromium's whole process group (its renderer and helpers too) and reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.communicate(timeout=10)
+    except (subprocess.TimeoutExpired, ValueError):
+        pass
+
+
+__all__ = ["FORMATS", "PAGE_CSS", "PAPER", "PDF_TIMEOUT", "check_timeout", "export_html", "find_chromium",
+           "network_references", "paper_size", "parse_formats", "print_css", "print_pdf", "sandbox_flags",
+           "strip_network"]

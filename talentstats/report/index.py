@@ -6,6 +6,8 @@ import datetime as dt
 import html
 import json
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from talentstats.atomic import atomic_write_bytes
 from talentstats.present.formats import fmt_count, fmt_rate
@@ -30,11 +32,20 @@ def period_label(start: dt.date, end: dt.date) -> str:
     return f"{start}_{end}"
 
 
+#: the index has no script and loads nothing: its policy allows its own stylesheet only
+INDEX_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
+def _href(*parts: str) -> str:
+    """A relative link to ``parts`` (each percent-encoded, so no name can become a scheme or leave the folder),
+    escaped for an HTML attribute."""
+    return html.escape("/".join(quote(p, safe="") for p in parts), quote=True)
+
+
 def write_index(out_dir: str | Path) -> Path:
     """Write ``out_dir/index.html`` listing every report in ``out_dir`` with its headline numbers, newest first.
 
-    Report folders are found by their ``summary.json``; an unreadable one is skipped. The page is written
-    atomically.
+    The page is written atomically (see :func:`index_page`).
 
     Args:
         out_dir: the reports folder.
@@ -42,25 +53,49 @@ def write_index(out_dir: str | Path) -> Path:
     Returns:
         The index page's path.
     """
+    index = Path(out_dir) / "index.html"
+    atomic_write_bytes(index, index_page(out_dir).encode("utf-8"))
+    return index
+
+
+def index_page(out_dir: str | Path, extra: tuple[str, dict[str, Any]] | None = None) -> str:
+    """The index page of ``out_dir``: every report in it with its headline numbers, newest first.
+
+    Report folders are found by their ``summary.json``; an unreadable one, a hidden one (a run's temporary
+    folder) or one reached through a symbolic link is skipped. Every value is escaped for where it lands (text,
+    attribute, link).
+
+    Args:
+        out_dir: the reports folder.
+        extra: a report about to be moved into place, ``(folder name, summary)``: listed in place of what its
+            folder holds now.
+
+    Returns:
+        The page.
+    """
     out_dir = Path(out_dir)
-    entries = []
+    found: dict[str, dict[str, Any]] = {}
     for summary in out_dir.glob(f"*/{SUMMARY_NAME}"):
+        if summary.parent.name.startswith(".") or summary.parent.is_symlink() or summary.is_symlink():
+            continue  # (a run's temporary folder, or a link that may lead anywhere)
         try:
-            entries.append((summary.parent.name, json.loads(summary.read_text(encoding="utf-8"))))
+            found[summary.parent.name] = json.loads(summary.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-    entries.sort(key=lambda e: (str(e[1].get("start", "")), e[0]), reverse=True)
+    if extra is not None:
+        found[extra[0]] = extra[1]
+    entries = sorted(found.items(), key=lambda e: (str(e[1].get("start", "")), e[0]), reverse=True)
     rows = []
     for name, s in entries:
-        links = " · ".join(f'<a href="{html.escape(name)}/{html.escape(f)}">{html.escape(f.rsplit(".", 1)[1].upper())}'
-                           f"</a>" for f in s.get("files", []))
+        links = " · ".join(f'<a href="{_href(name, f)}">{html.escape(f.rsplit(".", 1)[-1].upper())}</a>'
+                           for f in s.get("files", []))
         note = '<br><span class="note">filling in</span>' if s.get("still_arriving") else ""
         scope = ", ".join(s.get("campaigns") or []) or "all campaigns"
         files = list(s.get("files", []))
         main = next((f for kind in ("html", "pdf", "ipynb") for f in files if f.endswith(f".{kind}")), None)
         week = html.escape(name)
         if main:
-            week = f'<a href="{html.escape(name)}/{html.escape(main)}">{week}</a>'
+            week = f'<a href="{_href(name, main)}">{week}</a>'
         rows.append(
             f'<tr><td class="w">{week}{note}</td><td>{html.escape(str(s.get("start", "")))} – '
             f'{html.escape(str(s.get("end", "")))}<br><span class="sub">{html.escape(str(s.get("tz", "")))}</span></td>'
@@ -69,16 +104,14 @@ def write_index(out_dir: str | Path) -> Path:
                                                                           "interested"))
             + "".join(f'<td class="n">{fmt_rate(s.get(k))}</td>' for k in ("open_rate", "response_rate"))
             + f"<td>{links}</td></tr>")
-    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Weekly campaign reports</title>
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{INDEX_POLICY}"><title>Weekly campaign reports</title>
 <style>{INDEX_CSS}</style></head><body>
 <h1>Weekly campaign reports</h1><p>{len(entries)} report(s), newest first.</p>
 <table><thead><tr><th>Week</th><th>Period</th><th>Report</th><th class="n">Reach Outs</th><th class="n">Opens</th>
 <th class="n">Responses</th><th class="n">Interested</th><th class="n">Open rate</th><th class="n">Response rate</th>
 <th>Files</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table></body></html>"""
-    index = out_dir / "index.html"
-    atomic_write_bytes(index, page.encode("utf-8"))
-    return index
 
 
-__all__ = ["SUMMARY_NAME", "period_label", "write_index"]
+__all__ = ["INDEX_POLICY", "SUMMARY_NAME", "index_page", "period_label", "write_index"]
