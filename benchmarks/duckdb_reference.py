@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 STATE_CASE = """CASE lower(trim(state_text)) WHEN 'in progress' THEN 0 WHEN 'hard bounced' THEN 1
@@ -69,12 +68,15 @@ WITH raw AS (
 
 
 def dataset_sql(folder: str) -> str:
-    """SQL over a canonical dataset folder (Hive-partitioned Parquet, typed and deduplicated)."""
-    p = str(Path(folder) / "**" / "*.parquet").replace("'", "''")
+    """SQL over a canonical dataset folder (a Delta Lake table of typed, deduplicated rows): the active files of
+    its latest version, as the Delta log lists them (DuckDB's own delta extension cannot be installed offline)."""
+    from deltalake import DeltaTable
+
+    files = ", ".join("'" + f.replace("'", "''") + "'" for f in DeltaTable(folder).file_uris())
     return f"""
 WITH f AS (
   SELECT campaign, created_at, state, response_via, response_type, opened
-  FROM read_parquet('{p}', hive_partitioning = true)
+  FROM read_parquet([{files}], hive_partitioning = false)
 )""" + AGGREGATE
 
 

@@ -29,8 +29,8 @@ FLAGS = {"fmt": "--format", "formats": "--format", "source_tz": "--source-tz", "
          "weeks": "--weeks", "start": "--start", "end": "--end", "limit": "--limit", "now": "--now",
          "sheet": "--sheet", "by": "--by", "reach_outs": "--reach-outs", "strict": "--strict", "into": "--into",
          "dask_scheduler": "--dask-scheduler", "spark_master": "--spark-master", "dates": "--start/--end",
-         "out": "--out", "pdf_timeout": "--pdf-timeout", "bind": "--bind", "allow_host": "--allow-host",
-         "token": "--token", "max_kernels": "--max-kernels"}
+         "as_of_version": "--as-of-version", "out": "--out", "pdf_timeout": "--pdf-timeout", "bind": "--bind",
+         "allow_host": "--allow-host", "token": "--token", "max_kernels": "--max-kernels"}
 
 
 def map_item(value: Any) -> tuple[str, str]:
@@ -61,6 +61,9 @@ Strict = Annotated[bool, typer.Option("--strict", help="Fail on any rejected row
 Rejects = Annotated[Path | None, typer.Option("--rejects", help="Write rejected rows with reasons to this CSV.",
                                               metavar="PATH")]
 Dayfirst = Annotated[bool, typer.Option("--dayfirst", help="Read ambiguous dates like 03/04/2026 as 3 April.")]
+AsOfVersion = Annotated[int | None, typer.Option("--as-of-version", metavar="N",
+                                                 help="From a dataset: read version N (as it stood after that "
+                                                      "ingest); default the latest.")]
 WEEK_HELP = ("YYYY-Www; 'last' = the last complete week before today (for schedules); 'latest' = the newest "
              "complete week in the data (for exports that stopped).")
 
@@ -102,6 +105,7 @@ def stats(
     map_file: MapFile = None,
     sheet: Sheet = None,
     dayfirst: Dayfirst = False,
+    as_of_version: AsOfVersion = None,
     engine: Annotated[str, typer.Option("--engine", metavar="ENGINE", help="Compute with pandas (default), polars, "
                                         "duckdb, dask or spark; each engine is an extra: pip install "
                                         "'talentstats\\[dask]'.")] = "pandas",
@@ -127,6 +131,7 @@ def stats(
     if (dask_scheduler and engine != "dask") or (spark_master and engine != "spark"):
         raise UsageError("--dask-scheduler goes with --engine dask, --spark-master with --engine spark")
     options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst, strict, rejects)
+    options = options.but(as_of_version=as_of_version) if as_of_version is not None else options
     from talentstats.present.output import render_stats_bytes  # (pandas, narwhals: imported when the command runs)
     from talentstats.stats.query import compute_stats
 
@@ -182,6 +187,7 @@ def report(
     map_file: MapFile = None,
     sheet: Sheet = None,
     dayfirst: Dayfirst = False,
+    as_of_version: AsOfVersion = None,
 ) -> None:
     """Render the weekly report (HTML, PDF, executed notebook) into OUT/<week>/ and update OUT/index.html."""
     from rich.progress import Progress
@@ -191,6 +197,7 @@ def report(
     if (start is None) != (end is None):
         raise UsageError("give both --start and --end")
     options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst)
+    options = options.but(as_of_version=as_of_version) if as_of_version is not None else options
     formats = parse_formats(fmt)
     # stdout, not stderr: stderr goes to the kernel log while a week renders; silent when not a terminal
     with Progress(transient=True, disable=not sys.stdout.isatty()) as progress:
@@ -287,7 +294,8 @@ def ingest(
     dayfirst: Dayfirst = False,
     fmt: Annotated[str, typer.Option("--format", help="text or json.", metavar="FORMAT")] = "text",
 ) -> None:
-    """Normalise exports once into a canonical dataset (by month), merging them with what it holds.
+    """Normalise exports once into a canonical dataset (a Delta Lake table by month), merging them with what it
+    holds in one transaction: a killed or failed ingest changes nothing, and ingests may run at the same time.
 
     The latest updated_at of a reach out wins; re-ingesting an export changes nothing; an export without open
     information keeps the opens stored. stats, report and dashboard then read DIR like an export, only the
@@ -308,7 +316,8 @@ def ingest(
                f"{load['rows_rejected']:,} rejected, {load['duplicates_collapsed']:,} duplicates collapsed")
     typer.echo(f"merged into {into}: {r.added:,} added, {r.updated:,} updated, {r.unchanged:,} unchanged, "
                f"{r.stale:,} older than stored; {len(r.partitions_written)} month(s) written; "
-               f"{r.rows_in_dataset:,} reach outs in the dataset")
+               f"{r.rows_in_dataset:,} reach outs in the dataset, version {r.dataset_version}"
+               + ("" if r.committed else " (nothing changed: no new version)"))
     if r.rejects_file:
         typer.echo(f"rejected rows: {Path(into) / r.rejects_file}")
 

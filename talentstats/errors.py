@@ -56,3 +56,12 @@ class InputError(TalentstatsError):
 
 class MissingColumnError(InputError):
     """A required column is absent; the message lists the headers found and the closest match."""
+
+
+class ConcurrentIngestError(TalentstatsError):
+    """Another ingest committed to the dataset while this one ran, again after every retry: nothing of this ingest
+    was written (the dataset holds the other's version, whole); running it again merges it into that version."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        super().__init__(f"{root}: another ingest committed first; run again")

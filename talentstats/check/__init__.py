@@ -32,9 +32,12 @@ import pandas as pd
 from talentstats.check.findings import all_findings
 from talentstats.check.render import render_check
 from talentstats.check.result import KINDS, CheckResult, Finding, parse_fail_on
+from talentstats.dataset.read import dataset_problems
+from talentstats.dataset.snapshot import is_dataset
 from talentstats.errors import InputError, UsageError
-from talentstats.load.accounting import Loaded
+from talentstats.load.accounting import Loaded, LoadReport
 from talentstats.load.loader import load
+from talentstats.load.normalize import ARROW_SCHEMA, to_pandas
 from talentstats.load.options import LoadOptions
 from talentstats.load.read import expand_paths
 from talentstats.stats.metrics import newest_date
@@ -67,17 +70,25 @@ def check_exports(paths: Sequence[str | Path], *, options: LoadOptions | None = 
     if limit < 0:
         raise UsageError("must be 0 or more", parameter="limit", value=limit)
     loaded, unreadable = load_readable(paths, options)
-    return check_loaded(loaded, inputs=[*paths, *options.messages], mapping=options.header_map,
+    exports = [p for p in paths if not is_dataset(p)]  # (a dataset folder names no messages export)
+    return check_loaded(loaded, inputs=[*exports, *options.messages], mapping=options.header_map,
                         sheet=options.sheet, tz=tz, now=now, limit=limit, unreadable=unreadable)
 
 
 def load_readable(paths: Sequence[str | Path], options: LoadOptions) -> tuple[Loaded, list[dict[str, str]]]:
     """The load of ``paths``, leaving out each file that fails with an error naming it (and trying again),
-    so one broken export does not hide the findings of the others. Returns the load and the unreadable files
-    with their errors; when no file can be read, the first error is raised."""
-    files = list(expand_paths(paths))
+    so one broken export does not hide the findings of the others. A dataset is validated first (its log, every
+    data file of its version present, readable and holding the rows its log records); a damaged one is left out
+    with a finding per bad file. Returns the load and the unreadable files with their errors; when no file can be
+    read, the first error is raised."""
+    datasets = [p for p in paths if is_dataset(p)]  # (validated, then read as a dataset: never as exports)
+    unreadable: list[dict[str, str]] = [u for root in datasets for u in dataset_problems(root, options.as_of_version)]
+    files = [p for p in datasets if str(p) not in {u["dataset"] for u in unreadable}]
+    files += list(expand_paths([p for p in paths if not is_dataset(p)])) if len(datasets) < len(paths) else []
+    unreadable = [{"file": u["file"], "error": u["error"]} for u in unreadable]
     messages = list(expand_paths(options.messages)) if options.messages else []
-    unreadable: list[dict[str, str]] = []
+    if not files and unreadable:  # (a damaged dataset alone: its findings, on no rows)
+        return Loaded(to_pandas(ARROW_SCHEMA.empty_table()), LoadReport()), unreadable
     first: InputError | None = None
     while True:
         try:

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from talentstats.check.result import STALE_DAYS, TEXT_COLUMNS, Finding
+from talentstats.dataset.snapshot import is_dataset
 from talentstats.load.accounting import Loaded
 from talentstats.load.columns import ALIASES
 from talentstats.load.headers import match_headers
@@ -72,7 +73,7 @@ def _duplicates(report: Any, mapping: Mapping[str, str] | None, sheet: str | int
         return Finding("duplicates", "Duplicate reach outs", 0, "Every reach out appears once.")
     frames = []
     rejected = set(zip(report.rejects["file"].astype(str), report.rejects["line"].astype(int), strict=True))
-    for path in report.files:
+    for path in _exports(report.files):
         raw = read_raw(path, sheet)
         found = match_headers(raw.table.column_names, ALIASES, mapping)
         col = raw.table.column(found["reach_out_id"])
@@ -192,6 +193,15 @@ def _unmatched(report: Any) -> Finding:
 
 
 
+def _exports(files: Sequence[str]) -> list[str]:
+    """The export files among the files of a load (a dataset was normalised when it was ingested: no raw rows)."""
+    return [f for f in files if not is_dataset(f)]
+
+
+def _spellings_empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=["column", "raw", "rows", "file", "line"])
+
+
 def _spellings(path: str, sheet: str | int | None, mapping: Mapping[str, str] | None) -> pd.DataFrame:
     """Each distinct raw value of the text columns of one export: its count and first line."""
     raw = read_raw(path, sheet)
@@ -210,15 +220,15 @@ def _spellings(path: str, sheet: str | int | None, mapping: Mapping[str, str] | 
         first[codes[rows][::-1]] = rows[::-1]  # the first row of each value (the last write wins)
         frames.append(pd.DataFrame({"column": column, "raw": values, "rows": counts, "file": path,
                                     "line": raw.lines(first) if len(values) else np.zeros(0, np.int64)}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["column", "raw", "rows", "file", "line"])
+    return pd.concat(frames, ignore_index=True) if frames else _spellings_empty()
 
 
 
 def _merged_spellings(report: Any, mapping: Mapping[str, str] | None, sheet: str | int | None,
                       limit: int) -> Finding:
     title = "Spellings merged by the text rule"
-    spell = pd.concat([_spellings(p, sheet, mapping) for p in report.files], ignore_index=True)
+    spell = pd.concat([_spellings(p, sheet, mapping) for p in _exports(report.files)] or [_spellings_empty()],
+                      ignore_index=True)
     if len(spell):
         cleaned = [parse_response_type(v) if c == "response_type" else clean_text(v)
                    for c, v in zip(spell["column"], spell["raw"], strict=True)]  # (distinct values, not rows)

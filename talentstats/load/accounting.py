@@ -38,6 +38,8 @@ class LoadReport:
     opens_source: str | None = None
     messages: MessagesReport | None = None
     _rejects: Any = field(default=None, repr=False)
+    #: the version of the dataset read (None for exports; {dataset: version} when several were read)
+    dataset_version: int | dict[str, int] | None = None
 
     @property
     def rejects(self) -> pd.DataFrame:
@@ -60,6 +62,8 @@ class LoadReport:
         }
         if self.messages is not None:
             out["messages"] = self.messages.as_dict()
+        if self.dataset_version is not None:
+            out["dataset_version"] = self.dataset_version
         return out
 
     def reject_summary(self) -> dict[str, int]:

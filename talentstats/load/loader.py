@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from talentstats.dataset.read import has_open_info, is_dataset, load_dataset, location
-from talentstats.errors import InputError
+from talentstats.dataset.read import has_open_info, load_dataset
+from talentstats.dataset.snapshot import is_dataset, location
+from talentstats.errors import InputError, UsageError
 from talentstats.lazy import pandas as pd
 from talentstats.lazy import warm  # (imported on first use: start-up time)
 from talentstats.load.accounting import REJECT_COLUMNS, Loaded, LoadReport, raise_if_rejected
@@ -122,13 +123,19 @@ def load_arrow(paths: str | Path | Sequence[str | Path], options: LoadOptions | 
     report = LoadReport()
     parts, rejects = [], []
     offset = 0
+    if options.as_of_version is not None and len(datasets) != 1:
+        raise UsageError("reads one dataset: give one dataset folder", parameter="as_of_version",
+                         value=options.as_of_version)
+    versions = {}
     for root in datasets:  # already normalised and deduplicated: read, not parsed
         columns = None
         if metrics_only:  # ids and update times only matter when rows from elsewhere may duplicate these
             alone = len(datasets) == 1 and not files
             columns = [c for c in CANONICAL if c not in PII and not (alone and c in ("reach_out_id", "updated_at"))]
-        stored, _ = load_dataset(root, columns, created_range,
-                                 dictionary=metrics_only or bool(files) or len(datasets) > 1)
+        stored, snapshot = load_dataset(root, columns, created_range,
+                                        dictionary=metrics_only or bool(files) or len(datasets) > 1,
+                                        version=options.as_of_version)
+        versions[str(root)] = snapshot.version
         n = stored.num_rows
         parts.append(stored.append_column("_order", pa.array(np.arange(offset, offset + n, dtype=np.int64))))
         report.files.append(str(root))
@@ -136,7 +143,8 @@ def load_arrow(paths: str | Path | Sequence[str | Path], options: LoadOptions | 
         offset += n
         if stored.column("opened").null_count == n and created_range is not None:
             # the rows of the range say nothing about opens: the dataset's other rows may (then Opens is 0)
-            report.opens_source = "dataset" if has_open_info(root) else report.opens_source
+            report.opens_source = "dataset" if has_open_info(snapshot) else report.opens_source
+    report.dataset_version = next(iter(versions.values())) if len(versions) == 1 else (versions or None)
     parts += normalized_chunks(files, options, report, rejects, offset)
     if not report.files:
         raise InputError("no reach-out export among the inputs (only messages exports)",

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from talentstats.errors import UsageError
 from talentstats.load.headers import check_mapping
 from talentstats.stats.periods import zone
 
@@ -27,6 +28,7 @@ class LoadOptions:
         created_range: from a dataset, read only reach outs created in [lo, hi) (UTC instants).
         strict: any rejected row is an error.
         rejects: write rejected rows (with reasons) to this CSV before ``strict`` fails.
+        as_of_version: from a dataset, read the version it had then (``--as-of-version``; default the latest).
     """
 
     messages: tuple[Path, ...] = ()
@@ -38,8 +40,13 @@ class LoadOptions:
     created_range: tuple[dt.datetime, dt.datetime] | None = field(default=None, compare=False)
     strict: bool = False
     rejects: Path | None = None
+    as_of_version: int | None = None
 
     def __post_init__(self) -> None:
+        if self.as_of_version is not None and (isinstance(self.as_of_version, bool) or
+                                               not isinstance(self.as_of_version, int) or self.as_of_version < 0):
+            raise UsageError("a dataset version is a whole number, 0 or more", parameter="as_of_version",
+                             value=self.as_of_version)
         zone(self.source_tz, parameter="source_tz")
         mapping = check_mapping(dict(self.mapping) if not isinstance(self.mapping, Mapping) else self.mapping)
         object.__setattr__(self, "mapping", tuple(sorted(mapping.items())))

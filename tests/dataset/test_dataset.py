@@ -18,7 +18,8 @@ import pytest
 import talentstats.dataset.write as dataset_module
 import talentstats.load.read as read_module
 import talentstats.load.stream as stream_module
-from talentstats.dataset.read import MARKER, is_dataset, months_between, read_dataset
+from talentstats.dataset.read import read_dataset
+from talentstats.dataset.snapshot import LOG, is_dataset, months_between, open_snapshot
 from talentstats.dataset.write import ingest, ingest_reports
 from talentstats.load.columns import CANONICAL
 from talentstats.load.loader import read_reach_outs
@@ -49,8 +50,9 @@ def sample_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --------------------------------------------------------------------------------------------- layout
 
 
-def test_ingest_writes_month_partitions_a_marker_and_the_load_report(sample_dataset):
-    assert is_dataset(sample_dataset) and (sample_dataset / MARKER).is_file()
+def test_ingest_writes_a_delta_table_by_month_and_the_load_report(sample_dataset):
+    assert is_dataset(sample_dataset) and (sample_dataset / LOG).is_dir()
+    assert open_snapshot(sample_dataset).version == 1  # version 0: the empty table; 1: the first ingest
     months = sorted(p.name for p in sample_dataset.glob("month=*"))
     assert months and all(len(m) == len("month=2026-11") for m in months)
     for part in sample_dataset.glob("month=*/*.parquet"):  # each partition holds its month only
@@ -61,6 +63,7 @@ def test_ingest_writes_month_partitions_a_marker_and_the_load_report(sample_data
     assert load["rows_read"] == load["rows_loaded"] + load["rows_rejected"] + load["duplicates_collapsed"]
     assert load["messages"]["rows_read"] > 0 and report["opens_source"] == "messages export"
     assert report["added"] == load["rows_loaded"] == report["rows_in_dataset"]
+    assert (report["dataset_version"], report["committed"]) == (1, True)
 
 
 def test_the_dataset_holds_exactly_the_loaded_table(sample_dataset):
@@ -98,16 +101,22 @@ def test_week_latest_and_the_api_read_a_dataset_like_an_export(cli, sample_datas
         campaign_stats(table, "2026-10-01", "2026-10-31", by=key)
 
 
-def test_only_the_months_of_the_range_are_read(tmp_path, sample_dataset):
+def test_only_the_months_of_the_range_are_read(tmp_path, sample_dataset, monkeypatch):
     import shutil
+
+    import talentstats.dataset.read as read_module
 
     root = tmp_path / "copy"
     shutil.copytree(sample_dataset, root)
-    # a broken partition outside the range is never opened
+    # a file the log does not list is never opened (only the version's own files are read)
     (root / "month=2026-06" / "part-0.parquet").write_bytes(b"not parquet")
     lo, hi = pd.Timestamp("2026-10-01", tz="UTC"), pd.Timestamp("2026-11-01", tz="UTC")
     assert months_between(lo.to_pydatetime(), hi.to_pydatetime()) == ["2026-10"]
+    scanned = []
+    real = read_module.file_paths
+    monkeypatch.setattr(read_module, "file_paths", lambda s, files: scanned.extend(files) or real(s, files))
     part = read_dataset(root, ["created_at", "campaign"], (lo.to_pydatetime(), hi.to_pydatetime()))
+    assert scanned and {f.month for f in scanned} == {"2026-10"}  # the other months' files are not scanned
     assert part.column_names == ["created_at", "campaign"]
     created = part.column("created_at").to_pandas()
     assert len(created) and created.min() >= lo and created.max() < hi
@@ -121,9 +130,11 @@ def test_only_the_months_of_the_range_are_read(tmp_path, sample_dataset):
 def test_reingesting_the_same_export_changes_nothing(tmp_path):
     root = tmp_path / "ds"
     first = ingest([SAMPLE / "reach_outs.csv"], root)
-    before = data_files(root)
+    before, log = data_files(root), sorted((root / LOG).iterdir())
     again = ingest([SAMPLE / "reach_outs.csv"], root)
     assert data_files(root) == before  # same bytes, not even rewritten
+    assert sorted((root / LOG).iterdir()) == log and open_snapshot(root).version == 1  # no new version
+    assert (again.dataset_version, again.committed) == (1, False)
     assert (again.added, again.updated, again.stale) == (0, 0, 0)
     assert again.unchanged == first.added == again.rows_in_dataset
     assert again.partitions_written == []
@@ -158,8 +169,11 @@ def test_merging_keeps_the_latest_row_of_every_reach_out(tmp_path):
     expected = by_id(read_reach_outs([a, b]).table)  # the loader's duplicate rule over both files
     pd.testing.assert_frame_equal(stored, expected)
     assert stored.set_index("reach_out_id")["state"].to_dict() == {"r1": 2, "r2": 0, "r3": 1, "r4": 5, "r5": 0}
-    october = pq.read_table(root / "month=2026-10" / "part-0.parquet").column("reach_out_id").to_pylist()
-    assert sorted(october) == ["r1", "r2"]  # r3 left October for November
+    october = read_dataset(root, ["reach_out_id"], (pd.Timestamp("2026-10-01", tz="UTC").to_pydatetime(),
+                                                    pd.Timestamp("2026-11-01", tz="UTC").to_pydatetime()))
+    assert sorted(october.column("reach_out_id").to_pylist()) == ["r1", "r2"]  # r3 left October for November
+    assert {f.month for f in open_snapshot(root).files if f.rows} == {"2026-10", "2026-11"}
+    assert (report.dataset_version, report.committed) == (2, True)  # one transaction per ingest
     assert len(ingest_reports(root)) == 2
 
 
@@ -193,7 +207,7 @@ def test_ingest_keeps_rejected_rows_and_strict_refuses_them(cli, tmp_path):
     ])
     code, out, err = cli("ingest", bad, "--into", tmp_path / "strict", "--strict")
     assert code == 2 and "unknown state '42'" in err and "bad.csv:3" in err
-    assert not (tmp_path / "strict" / MARKER).exists()
+    assert not is_dataset(tmp_path / "strict")
     code, out, err = cli("ingest", bad, "--into", tmp_path / "ds", "--format", "json")
     assert (code, err) == (0, "")
     report = json.loads(out)
@@ -279,26 +293,24 @@ def test_statistics_only_loads_skip_the_personal_columns():
         {c: full.table[c].dtype for c in text}), full.table.drop(columns=["prospect_name", "prospect_email"]))
 
 
-def test_a_dataset_url_is_read_through_fsspec(cli, sample_dataset):
-    fsspec = pytest.importorskip("fsspec", reason="fsspec not installed (it comes with the dask extra)")
-    memory = fsspec.filesystem("memory")
-    for path in sample_dataset.rglob("*"):
-        if path.is_file():
-            memory.pipe(f"/ds/{path.relative_to(sample_dataset).as_posix()}", path.read_bytes())
-    assert is_dataset("memory://ds")
-    table = read_dataset("memory://ds", ["reach_out_id", "state"])
+def test_a_dataset_url_is_read(cli, sample_dataset):
+    """A dataset named by URL (here ``file://``; ``s3://``, ``gs://``, ``az://`` go through delta-rs' object
+    stores for the log and fsspec for the files): the same rows and statistics."""
+    url = sample_dataset.resolve().as_uri()
+    assert is_dataset(url)
+    table = read_dataset(url, ["reach_out_id", "state"])
     assert table.num_rows == read_reach_outs(sample_dataset).report.rows_loaded
     assert pa.types.is_int8(table.schema.field("state").type)
     args = ["--start", "2026-10-01", "--end", "2026-10-31", "--by", "campaign", "--format", "json"]
-    code, out, err = cli("stats", "memory://ds", *args)  # (a URL survives the CLI's Path arguments)
+    code, out, err = cli("stats", url, *args)  # (a URL survives the CLI's Path arguments)
     assert (code, err) == (0, "")
     code, want, _ = cli("stats", sample_dataset, *args)
-    assert json.loads(out) == json.loads(want)
+    assert json.loads(out)["rows"] == json.loads(want)["rows"]
 
 
 def test_an_export_is_ingested_chunk_by_chunk_like_a_whole_load(tmp_path, small_chunks, monkeypatch):
-    """Ingest streams (an export larger than memory can be ingested): chunks merged one by one give the table
-    and the load report of one load of the whole export, duplicates across chunks included."""
+    """Ingest streams exports in chunks and commits them in one transaction: the table and the load report of
+    one load of the whole export, duplicates across chunks included."""
     lines = [f"r{i},C{i % 7},s{i % 3},{i % 10},2026-{9 + i % 3:02d}-{1 + i % 28:02d}T10:00:00Z,"
              f"2026-11-0{1 + i % 5}T10:00:00Z,,,P{i}" for i in range(2600)]
     lines += [f"r{i},C0,s0,2,2026-10-01T10:00:00Z,2026-11-20T10:00:00Z,Email,Interested,P" for i in (5, 1200)]
@@ -308,11 +320,13 @@ def test_an_export_is_ingested_chunk_by_chunk_like_a_whole_load(tmp_path, small_
     msgs = tmp_path / "messages.csv"
     msgs.write_text("Message ID,Reach Out ID,Opened At\n" + "".join(
         f"m{i},r{i},{'2026-11-02T10:00:00Z' if i % 4 == 0 else ''}\n" for i in range(0, 3000, 3)), encoding="utf-8")
-    merges = []
-    merge = dataset_module._merge
-    monkeypatch.setattr(dataset_module, "_merge", lambda *a: merges.append(a[1].num_rows) or merge(*a))
+    chunks = []
+    normalized = dataset_module.normalized_chunks
+    monkeypatch.setattr(dataset_module, "normalized_chunks",
+                        lambda *a, **k: (chunks.append(c.num_rows) or c for c in normalized(*a, **k)))
     report = ingest([export], tmp_path / "ds", LoadOptions(messages=[msgs]))
-    assert len(merges) >= 3  # 2,604 rows in chunks of about 997: merged chunk by chunk
+    assert len(chunks) >= 3  # 2,604 rows in chunks of about 997: read chunk by chunk ...
+    assert (report.dataset_version, open_snapshot(tmp_path / "ds").version) == (1, 1)  # ... committed at once
     whole = read_reach_outs(export, messages=msgs)
     assert report.load == whole.report.as_dict()
     assert report.opens_source == whole.report.opens_source

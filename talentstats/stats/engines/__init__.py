@@ -11,6 +11,9 @@ export files, and the small result is collected:
 - ``spark``: ``spark.read.parquet`` on an existing cluster (``spark_master`` = ``spark://host:7077``, ``yarn``,
   ...) or ``local[*]``.
 
+Every engine reads the active files of one version of the dataset (a Delta Lake table: the files its log lists,
+each checked first; :meth:`Engine.dataset_files`), never a listing of the folder.
+
 Engines are found by name in :data:`ENGINES` (name -> :class:`~talentstats.stats.engines.base.Engine` subclass);
 each lives in a module of its own, and imports its optional package only when it is made
 (``pip install 'talentstats[dask]'``).

@@ -22,7 +22,8 @@ import pandas as pd
 import pyarrow as pa
 
 from talentstats.dataset.read import has_open_info as dataset_has_open_info
-from talentstats.dataset.read import is_dataset, location
+from talentstats.dataset.read import snapshot_files
+from talentstats.dataset.snapshot import DataFile, Snapshot, is_dataset, location, open_snapshot
 from talentstats.errors import UsageError
 from talentstats.load.accounting import LoadReport
 from talentstats.load.loader import finish_load, load_arrow
@@ -47,18 +48,18 @@ class LoadedFrame:
         report: the account of the load. For a dataset read by the engine itself (``dataset`` set) its row counts
             are not known yet: reading them would cost a pass over the data (:func:`engine_stats` fills them in).
         opens_known: whether the data has open information; None: ask it (:meth:`knows_opens`).
-        dataset: the dataset the engine read itself, if it did.
+        dataset: the version of the dataset the engine read itself, if it did.
     """
 
     frame: Any
     report: LoadReport
     opens_known: bool | None = None
-    dataset: str | None = None
+    dataset: Snapshot | None = None
 
     def knows_opens(self) -> bool:
         """Whether the data loaded has any open information (then an empty range has 0 opens, else unknown).
 
-        For a dataset the whole dataset is asked (from its Parquet statistics), not only the rows read: only
+        For a dataset the whole version is asked (from its log's statistics), not only the rows read: only
         when it is needed (:meth:`Engine.stats` asks only for a range without reach outs).
 
         Returns:
@@ -101,18 +102,39 @@ class Engine(ABC):
     # ------------------------------------------------------------------------------------------ the interface
 
     @abstractmethod
-    def from_dataset(self, root: str | Path, columns: Sequence[str] | None = None,
+    def from_dataset(self, root: str | Path | Snapshot, columns: Sequence[str] | None = None,
                      created_range: CreatedRange | None = None) -> Any:
-        """A canonical dataset (``talentstats ingest``) as a frame of this engine (lazy where the engine is).
+        """A canonical dataset (``talentstats ingest``) as a frame of this engine (lazy where the engine is): the
+        active files of one version (:meth:`dataset_files`), never a listing of the folder.
 
         Args:
-            root: the dataset folder or URL.
-            columns: only these columns (default all but the partition column).
+            root: the dataset folder or URL (its latest version), or a version of it (:class:`Snapshot`).
+            columns: only these columns (default all).
             created_range: only the reach outs created in [lo, hi) (UTC instants), reading only their months.
 
         Returns:
             The engine's frame.
+
+        Raises:
+            InputError: not a dataset, or a missing or damaged data file (named).
         """
+
+    @staticmethod
+    def dataset_files(root: str | Path | Snapshot,
+                      created_range: CreatedRange | None = None) -> tuple[Snapshot, list[DataFile]]:
+        """The files of a version that a read of ``created_range`` needs (every file of the version checked).
+
+        Args:
+            root: the dataset folder or URL (its latest version), or a version of it.
+            created_range: only the months of [lo, hi).
+
+        Returns:
+            (the version, the files to read: absolute paths or URLs in ``DataFile.path``).
+
+        Raises:
+            InputError: not a dataset, or a missing or damaged data file (named).
+        """
+        return snapshot_files(root, created_range)
 
     def from_arrow(self, table: pa.Table) -> Any:
         """A canonical Arrow table (e.g. from the loader, dictionary-encoded or not) as a frame of this engine.
@@ -166,8 +188,10 @@ class Engine(ABC):
         paths = [paths] if isinstance(paths, str | Path) else list(paths)
         if len(paths) == 1 and is_dataset(paths[0]) and not options.messages:
             root = location(paths[0])
-            frame = self.from_dataset(root, columns, options.created_range)
-            loaded = LoadedFrame(frame, LoadReport(files=[root], opens_source="dataset"), dataset=root)
+            snapshot = open_snapshot(root, options.as_of_version)
+            frame = self.from_dataset(snapshot, columns, options.created_range)
+            report = LoadReport(files=[root], opens_source="dataset", dataset_version=snapshot.version)
+            loaded = LoadedFrame(frame, report, dataset=snapshot)
         else:
             arrow = load_arrow(paths, options)
             loaded = LoadedFrame(self.from_arrow(arrow.table), arrow.report,
@@ -279,15 +303,3 @@ def is_local(path: str | Path) -> bool:
     """
     text = str(path)
     return "://" not in text or text.startswith("file://")
-
-
-def local_path(path: str | Path) -> Path:
-    """The absolute path of a local dataset location (``file://`` removed).
-
-    Args:
-        path: a local dataset location.
-
-    Returns:
-        The resolved path.
-    """
-    return Path(str(path).removeprefix("file://")).resolve()

@@ -8,8 +8,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from talentstats.dataset.read import months_between
-from talentstats.load.normalize import to_pandas
+from talentstats.dataset.snapshot import Snapshot
+from talentstats.load.normalize import ARROW_SCHEMA, to_pandas
 from talentstats.stats.engines.base import CreatedRange, Engine
 
 
@@ -39,13 +39,14 @@ class DaskEngine(Engine):
             self.client = distributed.Client(dask_scheduler)
             self._own.append(self.client)
 
-    def from_dataset(self, root: str | Path, columns: Sequence[str] | None = None,
+    def from_dataset(self, root: str | Path | Snapshot, columns: Sequence[str] | None = None,
                      created_range: CreatedRange | None = None) -> Any:
-        """``dask.dataframe.read_parquet`` of the dataset (any fsspec URL): only the range's months."""
-        filters = [("month", "in", months_between(*created_range))] if created_range else None
-        partitioning = {"flavor": "hive", "schema": pa.schema([("month", pa.string())])}
-        return self.dd.read_parquet(str(root), columns=list(columns) if columns is not None else None,
-                                    filters=filters, dataset={"partitioning": partitioning})
+        """``dask.dataframe.read_parquet`` of the version's files (any fsspec URL): only the range's months."""
+        _, files = self.dataset_files(root, created_range)
+        names = list(columns) if columns is not None else list(ARROW_SCHEMA.names)
+        if not files:
+            return self._from_canonical(ARROW_SCHEMA.empty_table().select(names))
+        return self.dd.read_parquet([f.path for f in files], columns=names, dataset={"partitioning": None})
 
     def _from_canonical(self, table: pa.Table) -> Any:
         return self.dd.from_pandas(to_pandas(table), npartitions=max(1, min(8, table.num_rows // 250_000)))

@@ -9,9 +9,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from talentstats.dataset.read import months_between
+from talentstats.dataset.snapshot import Snapshot
 from talentstats.errors import UsageError
-from talentstats.stats.engines.base import CreatedRange, Engine, is_local, local_path
+from talentstats.load.normalize import ARROW_SCHEMA
+from talentstats.stats.engines.base import CreatedRange, Engine, is_local
 
 
 class DuckDBEngine(Engine):
@@ -37,28 +38,28 @@ class DuckDBEngine(Engine):
         self.duck.execute("SET TimeZone = ?", [tz])  # narwhals converts to the connection's zone only
         self._own.append(self.duck)
 
-    def from_dataset(self, root: str | Path, columns: Sequence[str] | None = None,
+    def from_dataset(self, root: str | Path | Snapshot, columns: Sequence[str] | None = None,
                      created_range: CreatedRange | None = None) -> Any:
-        """The dataset's Parquet read by DuckDB (only the range's months and rows); URLs through fsspec."""
-        if is_local(root):
-            text = str(local_path(root))
-        else:
-            text = str(root)
+        """The version's Parquet files read by DuckDB (only the range's months and rows); URLs through
+        fsspec."""
+        snapshot, files = self.dataset_files(root, created_range)
+        if not is_local(snapshot.root):
             try:
                 import fsspec  # optional dependency: fsspec (and s3fs, gcsfs, ...) for URLs
             except ImportError:
-                raise UsageError(f"reading {text} needs fsspec (pip install fsspec and its s3fs/gcsfs/...)")
-            filesystem, _ = fsspec.core.url_to_fs(text)
+                raise UsageError(f"reading {snapshot.root} needs fsspec (pip install fsspec and its s3fs/gcsfs/...)")
+            filesystem, _ = fsspec.core.url_to_fs(snapshot.root)
             self.duck.register_filesystem(filesystem)
+        names = list(columns) if columns else list(ARROW_SCHEMA.names)
+        if not files:  # (DuckDB reads no empty list of files)
+            return self.duck.from_arrow(ARROW_SCHEMA.empty_table().select(names))
         where = []
         if created_range:
-            where.append("month IN (" + ", ".join(f"'{m}'" for m in months_between(*created_range)) + ")")
             lo, hi = (t.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00") for t in created_range)
             where.append(f"created_at >= TIMESTAMPTZ '{lo}' AND created_at < TIMESTAMPTZ '{hi}'")
-        cols = ", ".join(f'"{c}"' for c in columns) if columns else "* EXCLUDE (month)"
-        glob = text.rstrip("/") + "/month=*/*.parquet"
-        source = ("read_parquet('" + glob.replace("'", "''") + "', hive_partitioning = true, "
-                  "hive_types = {'month': VARCHAR})")
+        cols = ", ".join(f'"{c}"' for c in names)
+        listed = ", ".join("'" + f.path.replace("'", "''") + "'" for f in files)
+        source = f"read_parquet([{listed}], hive_partitioning = false)"
         return self.duck.sql(f"SELECT {cols} FROM {source}" + (" WHERE " + " AND ".join(where) if where else ""))
 
     def _from_canonical(self, table: pa.Table) -> Any:

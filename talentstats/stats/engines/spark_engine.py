@@ -8,9 +8,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from talentstats.dataset.read import months_between
-from talentstats.load.normalize import to_pandas
-from talentstats.stats.engines.base import CreatedRange, Engine, is_local, local_path
+from talentstats.dataset.snapshot import Snapshot
+from talentstats.load.normalize import ARROW_SCHEMA, to_pandas
+from talentstats.stats.engines.base import CreatedRange, Engine
+
+#: the canonical table's Spark schema (for a dataset without any file)
+_DDL = ("reach_out_id STRING, campaign STRING, sender STRING, state TINYINT, created_at TIMESTAMP, "
+        "updated_at TIMESTAMP, response_via STRING, response_type STRING, opened BOOLEAN, prospect_name STRING, "
+        "prospect_email STRING")
 
 
 class SparkEngine(Engine):
@@ -57,16 +62,20 @@ class SparkEngine(Engine):
             self._own.append(session)
         return session
 
-    def from_dataset(self, root: str | Path, columns: Sequence[str] | None = None,
+    def from_dataset(self, root: str | Path | Snapshot, columns: Sequence[str] | None = None,
                      created_range: CreatedRange | None = None) -> Any:
-        """``spark.read.parquet`` of the dataset: only the range's months and rows."""
+        """``spark.read.parquet`` of the version's files: only the range's months and rows."""
         F = self.require("pyspark.sql.functions")  # (pyspark's own spelling)
-        frame = self.spark.read.parquet(str(local_path(root)) if is_local(root) else str(root))
+        snapshot, files = self.dataset_files(root, created_range)
+        names = list(columns) if columns else list(ARROW_SCHEMA.names)
+        files = files or list(snapshot.files[:1])  # (none in range: one file, filtered to no row, gives the schema)
+        if not files:
+            return self.spark.createDataFrame([], schema=_DDL).select(*names)
+        frame = self.spark.read.parquet(*[f.path if "://" in f.path else "file://" + f.path for f in files])
         if created_range:
             lo, hi = created_range
-            frame = frame.where(F.col("month").isin(months_between(lo, hi)))
             frame = frame.where((F.col("created_at") >= F.lit(lo)) & (F.col("created_at") < F.lit(hi)))
-        return frame.select(*(columns or [c for c in frame.columns if c != "month"]))
+        return frame.select(*names)
 
     def _from_canonical(self, table: pa.Table) -> Any:
         return self.spark.createDataFrame(to_pandas(table))
