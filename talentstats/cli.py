@@ -1,6 +1,7 @@
 """The ``talentstats`` command line: each command parses its flags, makes one library call and renders it.
 
 Exit codes: 0 ok, 1 findings asked to fail (``check --fail-on``), 2 bad input or usage (one line on stderr, no
+traceback), 70 an internal error (one line; ``talentstats --debug`` or ``TALENTSTATS_DEBUG=1`` shows the
 traceback). Library modules are imported inside the commands that need them, so that start-up does not pay for
 pandas, plotly or papermill before the first byte of an export is read.
 """
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from talentstats import cliopts
 from talentstats.errors import TalentstatsError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,7 +32,8 @@ FLAGS = {"fmt": "--format", "formats": "--format", "source_tz": "--source-tz", "
          "sheet": "--sheet", "by": "--by", "reach_outs": "--reach-outs", "strict": "--strict", "into": "--into",
          "dask_scheduler": "--dask-scheduler", "spark_master": "--spark-master", "dates": "--start/--end",
          "as_of_version": "--as-of-version", "out": "--out", "pdf_timeout": "--pdf-timeout", "bind": "--bind",
-         "allow_host": "--allow-host", "token": "--token", "max_kernels": "--max-kernels"}
+         "allow_host": "--allow-host", "token": "--token", "max_kernels": "--max-kernels",
+         "rejects": "--rejects", **cliopts.LIMIT_FLAGS}
 
 
 def map_item(value: Any) -> tuple[str, str]:
@@ -70,16 +73,18 @@ WEEK_HELP = ("YYYY-Www; 'last' = the last complete week before today (for schedu
 
 def load_options(messages: list[Path] | None = None, source_tz: str = "UTC", maps: list[Any] | None = None,
                  map_file: Path | None = None, sheet: str | None = None, dayfirst: bool = False,
-                 strict: bool = False, rejects: Path | None = None) -> LoadOptions:
-    """The LoadOptions of the loading flags (``--map`` wins over ``--map-file``)."""
+                 strict: bool = False, rejects: Path | None = None, limits: Any = None) -> LoadOptions:
+    """The LoadOptions of the loading flags (``--map`` wins over ``--map-file``; ``limits``: the read-limit flags,
+    see :func:`talentstats.cliopts.limits_of`)."""
     from talentstats.load.headers import read_map_file
     from talentstats.load.options import LoadOptions
 
-    mapping = read_map_file(map_file) if map_file else {}
+    read_limits = cliopts.limits_of(limits)
+    mapping = read_map_file(map_file, read_limits) if map_file else {}
     mapping.update(dict(maps or ()))
     sheet_value: str | int | None = int(sheet) if sheet is not None and sheet.strip().isdigit() else sheet
     return LoadOptions(messages=tuple(messages or ()), mapping=mapping, source_tz=source_tz, sheet=sheet_value,
-                       dayfirst=dayfirst, strict=strict, rejects=rejects)
+                       dayfirst=dayfirst, strict=strict, rejects=rejects, limits=read_limits)
 
 
 @app.command(epilog="Examples:\n\n  talentstats stats exports/ --week last --by campaign\n\n"
@@ -105,6 +110,9 @@ def stats(
     map_file: MapFile = None,
     sheet: Sheet = None,
     dayfirst: Dayfirst = False,
+    max_field_bytes: cliopts.MaxFieldBytes = None,
+    max_inflated_bytes: cliopts.MaxInflatedBytes = None,
+    read_limit: cliopts.ReadLimits = None,
     as_of_version: AsOfVersion = None,
     engine: Annotated[str, typer.Option("--engine", metavar="ENGINE", help="Compute with pandas (default), polars, "
                                         "duckdb, dask or spark; each engine is an extra: pip install "
@@ -130,7 +138,8 @@ def stats(
         raise UsageError("give either --week or --start/--end, not both")
     if (dask_scheduler and engine != "dask") or (spark_master and engine != "spark"):
         raise UsageError("--dask-scheduler goes with --engine dask, --spark-master with --engine spark")
-    options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst, strict, rejects)
+    options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst, strict, rejects,
+                           (max_field_bytes, max_inflated_bytes, read_limit))
     options = options.but(as_of_version=as_of_version) if as_of_version is not None else options
     from talentstats.present.output import render_stats_bytes  # (pandas, narwhals: imported when the command runs)
     from talentstats.stats.query import compute_stats
@@ -187,6 +196,9 @@ def report(
     map_file: MapFile = None,
     sheet: Sheet = None,
     dayfirst: Dayfirst = False,
+    max_field_bytes: cliopts.MaxFieldBytes = None,
+    max_inflated_bytes: cliopts.MaxInflatedBytes = None,
+    read_limit: cliopts.ReadLimits = None,
     as_of_version: AsOfVersion = None,
 ) -> None:
     """Render the weekly report (HTML, PDF, executed notebook) into OUT/<week>/ and update OUT/index.html."""
@@ -196,7 +208,9 @@ def report(
 
     if (start is None) != (end is None):
         raise UsageError("give both --start and --end")
-    options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst)
+    cliopts.check_weeks(weeks)
+    options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst,
+                           limits=(max_field_bytes, max_inflated_bytes, read_limit))
     options = options.but(as_of_version=as_of_version) if as_of_version is not None else options
     formats = parse_formats(fmt)
     # stdout, not stderr: stderr goes to the kernel log while a week renders; silent when not a terminal
@@ -230,6 +244,9 @@ def check(
     map_file: MapFile = None,
     sheet: Sheet = None,
     dayfirst: Dayfirst = False,
+    max_field_bytes: cliopts.MaxFieldBytes = None,
+    max_inflated_bytes: cliopts.MaxInflatedBytes = None,
+    read_limit: cliopts.ReadLimits = None,
 ) -> None:
     """Data-quality findings about exports (rejects, duplicates, odd rows, stale campaigns); no statistics."""
     import datetime as dt
@@ -247,7 +264,8 @@ def check(
         except ValueError:
             raise UsageError("expected an ISO date or time, e.g. 2026-11-27T09:00:00Z", parameter="now", value=now)
         when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-    options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst)
+    options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst,
+                           limits=(max_field_bytes, max_inflated_bytes, read_limit))
     result = check_exports(files, options=options, tz=tz, now=when, limit=limit)
     typer.echo(render_check(result, fmt, kinds), nl=False)
     unreadable = result.unreadable
@@ -292,6 +310,9 @@ def ingest(
     map_file: MapFile = None,
     sheet: Sheet = None,
     dayfirst: Dayfirst = False,
+    max_field_bytes: cliopts.MaxFieldBytes = None,
+    max_inflated_bytes: cliopts.MaxInflatedBytes = None,
+    read_limit: cliopts.ReadLimits = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json.", metavar="FORMAT")] = "text",
 ) -> None:
     """Normalise exports once into a canonical dataset (a Delta Lake table by month), merging them with what it
@@ -307,7 +328,8 @@ def ingest(
 
     if fmt not in ("text", "json"):
         raise UsageError("choose text or json", parameter="fmt", value=fmt)
-    r = run_ingest(files, into, load_options(messages, source_tz, maps, map_file, sheet, dayfirst, strict))
+    r = run_ingest(files, into, load_options(messages, source_tz, maps, map_file, sheet, dayfirst, strict,
+                                             limits=(max_field_bytes, max_inflated_bytes, read_limit)))
     if fmt == "json":
         typer.echo(json.dumps(r.as_dict(), default=str))
         return
@@ -337,15 +359,21 @@ def sample(
     typer.echo(f"wrote {paths.reach_outs} and {paths.messages}")
 
 
+app.callback()(cliopts.debug_flag)
+
+
 def error_line(err: TalentstatsError) -> str:
-    """The one line a library error prints: its parameters named as the flags that set them."""
-    if isinstance(err, UsageError) and err.parameter is not None:
-        return err.describe(FLAGS.get(err.parameter, err.parameter))
+    """The one line a library error prints: its parameters (and limits) named as the flags that set them."""
+    parameter = getattr(err, "parameter", None)
+    if parameter is not None and hasattr(err, "describe"):
+        return err.describe(FLAGS.get(parameter, parameter))
     return str(err)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning TalentstatsError into a one-line message and exit code 2."""
+    """Entry point: run the app, turning TalentstatsError into a one-line message and exit code 2 (an operating
+    system error too: a read-only or full output location), and anything else into one line and exit code 70."""
+    cliopts.DEBUG[0] = False
     try:
         code = app(args=argv, prog_name="talentstats", standalone_mode=False)
         if isinstance(code, int) and code:  # typer.Exit(n) comes back as a return value here
@@ -358,9 +386,15 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("talentstats: aborted", err=True)
         sys.exit(130)
+    except BrokenPipeError:  # (the reader of stdout went away: nothing to tell it)
+        sys.exit(141)
+    except OSError as err:  # the machine, not the input: a read-only folder, a full disk
+        typer.echo(f"talentstats: error: {err.filename or ''}{': ' if err.filename else ''}{err.strerror or err}",
+                   err=True)
+        sys.exit(2)
     except Exception as err:  # usage errors of the flags themselves (typer's click exceptions), else a bug
         if not (hasattr(err, "format_message") and hasattr(err, "exit_code")):
-            raise
+            sys.exit(cliopts.internal_error(err))
         ctx = getattr(err, "ctx", None)
         hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
         typer.echo(f"talentstats: error: {err.format_message()}{hint}", err=True)

@@ -36,6 +36,7 @@ from talentstats.dataset.read import dataset_problems
 from talentstats.dataset.snapshot import is_dataset
 from talentstats.errors import InputError, UsageError
 from talentstats.load.accounting import Loaded, LoadReport
+from talentstats.load.limits import Limits
 from talentstats.load.loader import load
 from talentstats.load.normalize import ARROW_SCHEMA, to_pandas
 from talentstats.load.options import LoadOptions
@@ -72,7 +73,8 @@ def check_exports(paths: Sequence[str | Path], *, options: LoadOptions | None = 
     loaded, unreadable = load_readable(paths, options)
     exports = [p for p in paths if not is_dataset(p)]  # (a dataset folder names no messages export)
     return check_loaded(loaded, inputs=[*exports, *options.messages], mapping=options.header_map,
-                        sheet=options.sheet, tz=tz, now=now, limit=limit, unreadable=unreadable)
+                        sheet=options.sheet, tz=tz, now=now, limit=limit, unreadable=unreadable,
+                        limits=options.limits)
 
 
 def load_readable(paths: Sequence[str | Path], options: LoadOptions) -> tuple[Loaded, list[dict[str, str]]]:
@@ -107,15 +109,20 @@ def load_readable(paths: Sequence[str | Path], options: LoadOptions) -> tuple[Lo
 
 def check_loaded(loaded: Loaded, *, inputs: Sequence[str | Path] = (), mapping: Mapping[str, str] | None = None,
                  sheet: str | int | None = None, tz: str = "UTC", now: dt.datetime | None = None,
-                 limit: int = 10, unreadable: Sequence[Mapping[str, str]] = ()) -> CheckResult:
+                 limit: int = 10, unreadable: Sequence[Mapping[str, str]] = (), limits: Limits | None = None,
+                 ) -> CheckResult:
     """Every finding about a load. ``inputs``: every file or folder given (reach outs and messages), to name the
     messages exports; ``mapping``/``sheet`` as used for loading (the duplicate pass rereads the ids);
-    ``unreadable``: files left out of the load, as :func:`load_readable` gives them."""
+    ``unreadable``: files left out of the load, as :func:`load_readable` gives them; ``limits``: the read limits
+    of the load (:class:`~talentstats.load.limits.Limits`)."""
     table, report = loaded
     now = now or dt.datetime.now(dt.UTC)
+    if not 2000 <= now.year <= 2100:  # (the one time rule: no instant outside it exists in any time zone)
+        raise UsageError("must be in 2000-2100, the years reach outs can be created in", parameter="now",
+                         value=now.isoformat())
     now_ts = pd.Timestamp(now).tz_convert("UTC") if pd.Timestamp(now).tzinfo else pd.Timestamp(now, tz="UTC")
     as_of = newest_date(table[table["created_at"] <= now_ts], tz)  # (the newest that is not in the future)
-    findings = all_findings(loaded, now_ts, as_of, tz, mapping, sheet, limit, unreadable)
+    findings = all_findings(loaded, now_ts, as_of, tz, mapping, sheet, limit, unreadable, limits or Limits())
     skipped = {u["file"] for u in unreadable}
     message_files = [str(p) for p in expand_paths(inputs) if str(p) not in report.files and str(p) not in skipped] \
         if inputs else []

@@ -17,7 +17,9 @@ from talentstats.check.result import STALE_DAYS, TEXT_COLUMNS, Finding
 from talentstats.dataset.snapshot import is_dataset
 from talentstats.load.accounting import Loaded
 from talentstats.load.columns import ALIASES
+from talentstats.load.guards import DEFAULT
 from talentstats.load.headers import match_headers
+from talentstats.load.limits import Limits
 from talentstats.load.read import read_raw
 from talentstats.load.values import clean_text, parse_response_type
 from talentstats.stats.metrics import responded_expr
@@ -26,21 +28,21 @@ from talentstats.stats.states import STATES
 
 def all_findings(loaded: Loaded, now: pd.Timestamp, as_of: dt.date | None, tz: str,
                  mapping: Mapping[str, str] | None, sheet: str | int | None, limit: int,
-                 unreadable: Sequence[Mapping[str, str]]) -> list[Finding]:
+                 unreadable: Sequence[Mapping[str, str]], limits: Limits = DEFAULT) -> list[Finding]:
     """Every finding, in the order of :data:`~talentstats.check.result.KINDS`."""
     table, report = loaded
     responded = nw.from_native(table, eager_only=True).select(responded=responded_expr())["responded"].to_native()
     return [
         _unreadable(unreadable, limit),
         _rejected(report.rejects, limit),
-        _duplicates(report, mapping, sheet, limit),
+        _duplicates(report, mapping, sheet, limit, limits),
         _case_ids(table, limit),
         _interested_not_responded(table, responded, tz, limit),
         _responded_without_open(table, responded, tz, limit),
         _future(table, now, tz, limit),
         _stale(table, as_of, tz, limit),
         _unmatched(report),
-        _merged_spellings(report, mapping, sheet, limit),
+        _merged_spellings(report, mapping, sheet, limit, limits),
     ]
 
 
@@ -67,14 +69,15 @@ def _rejected(rejects: pd.DataFrame, limit: int) -> Finding:
 
 
 
-def _duplicates(report: Any, mapping: Mapping[str, str] | None, sheet: str | int | None, limit: int) -> Finding:
+def _duplicates(report: Any, mapping: Mapping[str, str] | None, sheet: str | int | None, limit: int,
+                limits: Limits = DEFAULT) -> Finding:
     n = report.duplicates_collapsed
     if not n:
         return Finding("duplicates", "Duplicate reach outs", 0, "Every reach out appears once.")
     frames = []
     rejected = set(zip(report.rejects["file"].astype(str), report.rejects["line"].astype(int), strict=True))
     for path in _exports(report.files):
-        raw = read_raw(path, sheet)
+        raw = read_raw(path, sheet, limits)
         found = match_headers(raw.table.column_names, ALIASES, mapping)
         col = raw.table.column(found["reach_out_id"])
         ids = col.to_pandas().astype("str").str.strip()
@@ -202,9 +205,10 @@ def _spellings_empty() -> pd.DataFrame:
     return pd.DataFrame(columns=["column", "raw", "rows", "file", "line"])
 
 
-def _spellings(path: str, sheet: str | int | None, mapping: Mapping[str, str] | None) -> pd.DataFrame:
+def _spellings(path: str, sheet: str | int | None, mapping: Mapping[str, str] | None,
+               limits: Limits = DEFAULT) -> pd.DataFrame:
     """Each distinct raw value of the text columns of one export: its count and first line."""
-    raw = read_raw(path, sheet)
+    raw = read_raw(path, sheet, limits)
     found = match_headers(raw.table.column_names, ALIASES, mapping)
     frames = []
     for column in TEXT_COLUMNS:
@@ -225,10 +229,10 @@ def _spellings(path: str, sheet: str | int | None, mapping: Mapping[str, str] | 
 
 
 def _merged_spellings(report: Any, mapping: Mapping[str, str] | None, sheet: str | int | None,
-                      limit: int) -> Finding:
+                      limit: int, limits: Limits = DEFAULT) -> Finding:
     title = "Spellings merged by the text rule"
-    spell = pd.concat([_spellings(p, sheet, mapping) for p in _exports(report.files)] or [_spellings_empty()],
-                      ignore_index=True)
+    spell = pd.concat([_spellings(p, sheet, mapping, limits) for p in _exports(report.files)]
+                      or [_spellings_empty()], ignore_index=True)
     if len(spell):
         cleaned = [parse_response_type(v) if c == "response_type" else clean_text(v)
                    for c, v in zip(spell["column"], spell["raw"], strict=True)]  # (distinct values, not rows)

@@ -16,7 +16,7 @@ from talentstats.lazy import pandas as pd
 from talentstats.lazy import warm  # (imported on first use: start-up time)
 from talentstats.load.accounting import REJECT_COLUMNS, Loaded, LoadReport, raise_if_rejected
 from talentstats.load.columns import ALIASES, CANONICAL, PII, REQUIRED
-from talentstats.load.headers import match_headers
+from talentstats.load.headers import match_headers, one_header_per_column
 from talentstats.load.messages import read_opens, split_messages
 from talentstats.load.normalize import collapse_arrow, normalize_arrow, to_pandas
 from talentstats.load.options import LoadOptions
@@ -27,10 +27,11 @@ from talentstats.safecsv import write_rejects
 # --------------------------------------------------------------------------------------------- the loader
 
 
-def _plan(mapping: Mapping[str, str], metrics_only: bool) -> Any:
+def _plan(mapping: Mapping[str, str], metrics_only: bool, path: Path) -> Any:
     """The columns to read from a reach-out export (all; with ``metrics_only`` those statistics use)."""
 
     def plan(headers: list[str]) -> ColumnPlan:
+        one_header_per_column(headers, mapping, str(path))
         found = match_headers(headers, ALIASES, mapping)
         complete = all(c in found for c in REQUIRED)  # (else the error lists every header)
         keep = frozenset(h for c, h in found.items() if c not in PII) if metrics_only and complete else None
@@ -51,7 +52,8 @@ def normalized_chunks(files: Sequence[Path], options: LoadOptions, report: LoadR
     warm("pandas", "narwhals._pandas_like.dataframe")
     for path in files:
         report.files.append(str(path))
-        for raw in iter_raw(path, options.sheet, plan=_plan(mapping, options.metrics_only), chunk_rows=chunk_rows):
+        for raw in iter_raw(path, options.sheet, plan=_plan(mapping, options.metrics_only, path), chunk_rows=chunk_rows,
+                            limits=options.limits):
             good, bad = normalize_arrow(raw, mapping, options.source_tz, options.dayfirst, offset)
             offset += raw.table.num_rows
             report.rows_read += raw.table.num_rows
@@ -103,7 +105,10 @@ def finish_load(report: LoadReport, options: LoadOptions) -> None:
     """The end of every load: rejected rows written to ``options.rejects``, then ``options.strict`` applied
     (rejects first: that is when they are needed)."""
     if options.rejects is not None:
-        write_rejects(report.rejects, options.rejects)
+        try:
+            write_rejects(report.rejects, options.rejects)
+        except OSError as err:  # a folder, a full disk, no permission: one line naming the file
+            raise InputError(f"cannot write the rejected rows: {err.strerror or err}", file=str(options.rejects))
     if options.strict:
         raise_if_rejected(report)
 
@@ -119,7 +124,7 @@ def load_arrow(paths: str | Path | Sequence[str | Path], options: LoadOptions | 
     exports = [p for p in paths if not is_dataset(p)]
     files = expand_paths(exports) if exports or not datasets else []
     message_files = expand_paths(options.messages) if options.messages else []
-    files, message_files = split_messages(files, message_files, mapping, sheet)
+    files, message_files = split_messages(files, message_files, mapping, sheet, options.limits)
     report = LoadReport()
     parts, rejects = [], []
     offset = 0
@@ -155,7 +160,7 @@ def load_arrow(paths: str | Path | Sequence[str | Path], options: LoadOptions | 
     if files or len(parts) > 1:  # (one dataset alone holds one row per reach out already)
         table, report.duplicates_collapsed = collapse_arrow(table)
     if message_files:
-        opens = read_opens(message_files, rejects, sheet)
+        opens = read_opens(message_files, rejects, sheet, options.limits)
         table = opens.apply(table, report)
         opens.finish(table.column("reach_out_id"), report)
     report.rejects = (pd.concat(rejects, ignore_index=True) if rejects

@@ -16,7 +16,9 @@ from talentstats.lazy import pandas as pd  # (imported on first use: start-up ti
 from talentstats.load.accounting import REJECT_COLUMNS, LoadReport, MessagesReport
 from talentstats.load.arrow import _codes, _distinct, _is_blank, _lut, _nulls, _row_texts, _str, _stripped, _text
 from talentstats.load.columns import ALIASES, MESSAGE_ALIASES, MESSAGE_REQUIRED
+from talentstats.load.guards import DEFAULT, usable_columns
 from talentstats.load.headers import _require, match_headers
+from talentstats.load.limits import Limits
 from talentstats.load.read import RawTable
 from talentstats.load.stream import ColumnPlan, iter_raw
 from talentstats.load.timestamps import _stamps
@@ -29,8 +31,8 @@ def load_messages(raw: RawTable) -> tuple[pa.Table, pd.DataFrame, MessagesReport
     """A per-message export (or chunk of one) -> (reach_out_id, opened[, message_id]) per message row as Arrow,
     its rejects and its report (duplicate messages are collapsed later, over every file: see
     :func:`_apply_messages`)."""
-    table = raw.table
-    found = match_headers(table.column_names, MESSAGE_ALIASES)
+    found = match_headers(raw.table.column_names, MESSAGE_ALIASES)
+    table = usable_columns(raw, set(found.values()))
     _require(found, MESSAGE_REQUIRED, table.column_names, raw.path, MESSAGE_ALIASES)
     if "opened_at" not in found and "opened" not in found:
         shown = ", ".join(repr(h) for h in table.column_names)
@@ -94,7 +96,7 @@ class _Probe(Exception):
 
 
 def split_messages(files: Sequence[Path], message_files: Sequence[Path], mapping: Mapping[str, str],
-                   sheet: str | int | None = None) -> tuple[list[Path], list[Path]]:
+                   sheet: str | int | None = None, limits: Limits = DEFAULT) -> tuple[list[Path], list[Path]]:
     """(reach-out exports, messages exports): files whose headers look like a messages export (no state column,
     a message id or opened-at column) are messages, unless named as reach-out exports and messages both."""
 
@@ -104,7 +106,7 @@ def split_messages(files: Sequence[Path], message_files: Sequence[Path], mapping
             raise _Probe(path not in message_files and _looks_like_messages(headers, mapping))
 
         try:
-            next(iter_raw(path, sheet, plan=probe))
+            next(iter_raw(path, sheet, plan=probe, limits=limits))
             is_messages = False  # (a reader that never asked: an export)
         except _Probe as found:
             is_messages = found.messages
@@ -158,13 +160,14 @@ class Opens:
 _MESSAGES_PER_PART = 4_000_000
 
 
-def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = None) -> Opens:
+def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = None,
+               limits: Limits = DEFAULT) -> Opens:
     """Read messages exports (streamed; only their id and open columns) into :class:`Opens`."""
 
     total = MessagesReport()
     parts = []
     for path in files:
-        for raw in iter_raw(path, sheet, plan=_message_plan):
+        for raw in iter_raw(path, sheet, plan=_message_plan, limits=limits):
             msgs, bad, rep = load_messages(raw)
             parts.append(msgs)
             if len(bad):

@@ -29,10 +29,19 @@ from talentstats.load.arrow import (
     id_groups,
 )
 from talentstats.load.columns import ALIASES, REQUIRED
-from talentstats.load.headers import _require, match_headers
+from talentstats.load.guards import usable_columns
+from talentstats.load.headers import _require, match_headers, one_header_per_column
 from talentstats.load.rawcheck import blank_rows
 from talentstats.load.read import RawTable
-from talentstats.load.timestamps import EARLIEST, DateOrderError, _blank, _stamp_reasons, _stamps, _strings
+from talentstats.load.timestamps import (
+    EARLIEST,
+    LATEST,
+    DateOrderError,
+    _blank,
+    _stamp_reasons,
+    _stamps,
+    _strings,
+)
 from talentstats.load.values import _FALSE, parse_flag, parse_response_type, parse_state
 
 # --------------------------------------------------------------------------------------------- reach outs
@@ -42,10 +51,11 @@ def normalize_arrow(raw: RawTable, mapping: Mapping[str, str] | None = None, sou
                     dayfirst: bool = False, order_offset: int = 0) -> tuple[pa.Table, pd.DataFrame]:
     """One raw export (or chunk of one) -> (canonical rows as Arrow with ``_order``, rejected rows with
     file/line/column/reason). Types: see :data:`ARROW_SCHEMA`."""
-    table = raw.table
-    headers = table.column_names
+    headers = raw.table.column_names
+    one_header_per_column(headers, mapping, raw.path)
     found = match_headers(headers, ALIASES, mapping)
     _require(found, REQUIRED, headers, raw.path, ALIASES)
+    table = usable_columns(raw, set(found.values()))  # (lists, structs, non-UTF-8 bytes: refused where read)
     n = table.num_rows
     problems: list[_Problem] = []
 
@@ -77,11 +87,12 @@ def normalize_arrow(raw: RawTable, mapping: Mapping[str, str] | None = None, sou
     created = stamps("created_at")
     problems.append((_nulls(created), found["created_at"],
                      lambda rows: _stamp_reasons(col("created_at"), rows, source_tz, "missing created date")))
-    # 1970-01-01, 0001-01-01, Excel's day 0: placeholders, not creation dates (the CRM postdates 2000)
-    early = pc.fill_null(pc.less(created, pa.scalar(EARLIEST, created.type)), False)
-    problems.append((early.to_numpy(zero_copy_only=False), found["created_at"],
-                     lambda rows: ("created before 2000 '" + _row_texts(col("created_at"), rows).fillna("") + "'")
-                     .to_numpy(dtype=object)))
+    # 1970-01-01, 0001-01-01, Excel's day 0, 9999-12-31: placeholders, not creation dates (the CRM postdates 2000)
+    for outside, words in ((pc.less(created, pa.scalar(EARLIEST, created.type)), "before 2000"),
+                           (pc.greater_equal(created, pa.scalar(LATEST, created.type)), "after 2100")):
+        problems.append((pc.fill_null(outside, False).to_numpy(zero_copy_only=False), found["created_at"],
+                         lambda rows, words=words: (f"created {words} '" + _row_texts(col("created_at"), rows)
+                                                    .fillna("") + "'").to_numpy(dtype=object)))
 
     if "updated_at" in found:
         updated = stamps("updated_at")

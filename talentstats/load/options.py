@@ -10,6 +10,7 @@ from typing import Any
 
 from talentstats.errors import UsageError
 from talentstats.load.headers import check_mapping
+from talentstats.load.limits import Limits
 from talentstats.stats.periods import zone
 
 
@@ -29,6 +30,8 @@ class LoadOptions:
         strict: any rejected row is an error.
         rejects: write rejected rows (with reasons) to this CSV before ``strict`` fails.
         as_of_version: from a dataset, read the version it had then (``--as-of-version``; default the latest).
+        limits: how much one input may make the loader do (:class:`~talentstats.load.limits.Limits`; a mapping
+            of some limits sets those).
     """
 
     messages: tuple[Path, ...] = ()
@@ -41,12 +44,14 @@ class LoadOptions:
     strict: bool = False
     rejects: Path | None = None
     as_of_version: int | None = None
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         if self.as_of_version is not None and (isinstance(self.as_of_version, bool) or
                                                not isinstance(self.as_of_version, int) or self.as_of_version < 0):
             raise UsageError("a dataset version is a whole number, 0 or more", parameter="as_of_version",
                              value=self.as_of_version)
+        object.__setattr__(self, "limits", Limits.from_value(self.limits))
         zone(self.source_tz, parameter="source_tz")
         mapping = check_mapping(dict(self.mapping) if not isinstance(self.mapping, Mapping) else self.mapping)
         object.__setattr__(self, "mapping", tuple(sorted(mapping.items())))
@@ -69,12 +74,12 @@ class LoadOptions:
         d = asdict(self)
         return {"messages": [str(p) for p in self.messages], "mapping": dict(self.mapping),
                 "source_tz": d["source_tz"], "sheet": d["sheet"], "dayfirst": d["dayfirst"],
-                "metrics_only": d["metrics_only"]}
+                "metrics_only": d["metrics_only"], "limits": self.limits.as_dict()}
 
     @classmethod
     def from_parameters(cls, parameters: Mapping[str, Any]) -> LoadOptions:
         """The inverse of :meth:`to_parameters` (unknown keys are ignored; missing ones take defaults)."""
-        known = ("messages", "mapping", "source_tz", "sheet", "dayfirst", "metrics_only")
+        known = ("messages", "mapping", "source_tz", "sheet", "dayfirst", "metrics_only", "limits")
         return cls(**{k: parameters[k] for k in known if k in parameters and parameters[k] is not None})
 
 

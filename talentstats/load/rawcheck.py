@@ -7,11 +7,9 @@ the Arrow parser has already failed - so a clean export pays nothing for it.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import re
-import sys
 import zlib
 from array import array
 from collections.abc import Iterator, Sequence
@@ -22,28 +20,37 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from talentstats.errors import InputError
+from talentstats.load import csvscan
+from talentstats.load.guards import DEFAULT, open_input
+from talentstats.load.limits import RATIO_FLOOR, LimitError, Limits
 
 _CHUNK = 1 << 22
 
 
-def _open_bytes(path: str | Path, gz: bool):
-    return gzip.open(path, "rb") if gz else open(path, "rb")
+class _LongLine(Exception):
+    """A physical line longer than the limit of a record: not read on."""
 
 
-def _text_lines(path: str | Path, gz: bool, encoding: str) -> Iterator[str]:
-    """The file's physical lines with their endings (``\\r\\n``, ``\\n`` and a lone ``\\r`` all end a line)."""
+def _text_lines(path: str | Path, gz: bool, encoding: str, limits: Limits = DEFAULT) -> Iterator[str]:
+    r"""The file's physical lines with their endings (``\r\n``, ``\n`` and a lone ``\r`` all end a line); a line
+    longer than ``limits.record_bytes`` raises :class:`_LongLine` (memory stays bounded)."""
     enc = "utf-8-sig" if encoding in ("utf-8", "utf8") else encoding
-    with _open_bytes(path, gz) as raw, io.TextIOWrapper(raw, encoding=enc, errors="replace", newline="") as fh:
-        yield from fh
+    cap = limits.record_bytes
+    with open_input(path, gz, limits) as raw, \
+            io.TextIOWrapper(raw, encoding=enc, errors="replace", newline="") as fh:
+        while line := fh.readline(cap):
+            if len(line) >= cap and not line.endswith(("\n", "\r")):
+                raise _LongLine
+            yield line
 
 
 class _Records:
     """csv.reader over physical lines, giving each record with the lines it spans and its raw text."""
 
-    def __init__(self, lines: Iterator[str], delimiter: str) -> None:
+    def __init__(self, lines: Iterator[str], delimiter: str, limits: Limits = DEFAULT) -> None:
         self._lines = lines
         self._taken: list[str] = []
-        csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+        csv.field_size_limit(limits.record_bytes)  # (a value longer than a record's limit stops the parse)
         self._reader = csv.reader(self._feed(), delimiter=delimiter, strict=False)
 
     def _feed(self) -> Iterator[str]:
@@ -60,14 +67,14 @@ class _Records:
             first = self._reader.line_num + 1
 
 
-def _one_record_per_line(path: str | Path, gz: bool) -> bool:
+def _one_record_per_line(path: str | Path, gz: bool, limits: Limits = DEFAULT) -> bool:
     """Whether every physical line is one record: no line break inside a quoted value (the number of quote
     characters before every line break is even), no blank line before the last record, no lone ``\r``.
     Vectorised over the bytes, so streamed chunks of a large file get their line numbers without a parse."""
     carry = np.uint8(0)  # quotes seen so far, mod 256 (only the parity matters)
     blank_at, last_content, offset, prev = -1, -1, 0, b""
     lone_cr = re.compile(rb"\r(?!\n)")
-    with _open_bytes(path, gz) as fh:
+    with open_input(path, gz, limits) as fh:
         while block := fh.read(_CHUNK):
             if offset == 0 and block[:1] in (b"\r", b"\n"):
                 return False  # a blank first line: the header is not on line 1
@@ -98,48 +105,57 @@ def _file_key(path: str | Path, gz: bool, encoding: str, delimiter: str) -> tupl
     return (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, gz, encoding, delimiter)
 
 
-def csv_row_lines(path: str | Path, gz: bool, encoding: str, delimiter: str, rows: int) -> np.ndarray | None:
+def csv_row_lines(path: str | Path, gz: bool, encoding: str, delimiter: str, rows: int,
+                  limits: Limits = DEFAULT) -> np.ndarray | None:
     """The file line on which each of the ``rows`` data rows starts, as Arrow reads them (blank lines are not
     rows); None when row i simply is on line i + 2 (no blank lines, no line breaks inside values). Worked out
     once per file, however many streamed chunks ask."""
     key = _file_key(path, gz, encoding, delimiter)
     if key not in _ROW_LINES:
         _ROW_LINES.clear()
-        _ROW_LINES[key] = _row_lines(path, gz, encoding, delimiter)
+        _ROW_LINES[key] = _row_lines(path, gz, encoding, delimiter, limits)
     found = _ROW_LINES[key]
     if found is None or len(found) < rows:  # (the two parsers disagree: keep the simple numbering)
         return None
     return found[:rows]
 
 
-def _row_lines(path: str | Path, gz: bool, encoding: str, delimiter: str) -> np.ndarray | None:
-    if not encoding.startswith("utf-16") and _one_record_per_line(path, gz):
+def _row_lines(path: str | Path, gz: bool, encoding: str, delimiter: str,
+               limits: Limits = DEFAULT) -> np.ndarray | None:
+    if not encoding.startswith("utf-16") and _one_record_per_line(path, gz, limits):
         return None
 
     starts = array("q")
     try:
-        records = iter(_Records(_text_lines(path, gz, encoding), delimiter))
+        records = iter(_Records(_text_lines(path, gz, encoding, limits), delimiter, limits))
         next(records, None)  # the header
         for first, _last, fields, _raw in records:
             if fields:
                 starts.append(first)
-    except (csv.Error, UnicodeError):
+    except (csv.Error, UnicodeError, _LongLine):
         return None
     return np.frombuffer(starts, dtype=np.int64).copy()
 
 
 def locate_csv_error(path: str | Path, gz: bool, encoding: str, delimiter: str, names: Sequence[str],
-                     ) -> InputError | None:
-    """The first record whose number of fields differs from the header's, as a located one-line error."""
+                     limits: Limits = DEFAULT) -> InputError | None:
+    """The first record whose number of fields differs from the header's, or whose value is longer than
+    ``limits.max_field_bytes``, as a located one-line error (memory bounded by the limits)."""
     n = len(names)
     try:
-        records = iter(_Records(_text_lines(path, gz, encoding), delimiter))
+        records = iter(_Records(_text_lines(path, gz, encoding, limits), delimiter, limits))
         next(records, None)
         for first, last, fields, raw in records:
             if not fields or len(fields) == n:
                 continue
             return _field_count_error(str(path), first, last, fields, raw, names)
-    except (csv.Error, UnicodeError):
+    except (csv.Error, _LongLine) as err:
+        if isinstance(err, csv.Error) and "field limit" not in str(err):
+            return None
+        csvscan.scan_csv(path, gz, encoding, delimiter, names, limits)  # (raises the located error)
+        return LimitError(f"a line longer than {limits.record_bytes:,} bytes", parameter="max_field_bytes",
+                          limit=limits.max_field_bytes, file=str(path))
+    except UnicodeError:
         return None
     return None
 
@@ -208,55 +224,75 @@ def mixed_encoding(data: bytes, delimiter: str, names: Sequence[str] | None = No
                       f"concatenated?); save the file as UTF-8", file=path, line=bad_line, column=column)
 
 
-def read_all(path: str | Path, gz: bool) -> bytes:
-    with _open_bytes(path, gz) as fh:
+def read_all(path: str | Path, gz: bool, limits: Limits = DEFAULT) -> bytes:
+    """The whole file (inflated under ``limits`` when ``gz``)."""
+    with open_input(path, gz, limits) as fh:
         return fh.read()
 
 
 # --------------------------------------------------------------------------------------------- gzip
 
 
-def gzip_truncated(path: str | Path) -> InputError:
-    """The error for a gzip file whose compressed data ends early, naming the line where it stops."""
+def gzip_truncated(path: str | Path, limits: Limits = DEFAULT) -> InputError:
+    """The error for a gzip file whose compressed data ends early, naming the line where it stops (or the limit
+    it passes first)."""
     decomp = zlib.decompressobj(wbits=47)
-    lines = 1
+    lines, inflated, compressed = 1, 0, 0
     with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            try:
-                lines += decomp.decompress(chunk).count(b"\n")
-            except zlib.error:
-                break
+        while data := fh.read(1 << 16):
+            compressed += len(data)
+            while data:
+                try:
+                    out = decomp.decompress(data, 1 << 20)
+                except zlib.error:
+                    return _truncated(path, lines)
+                lines += out.count(b"\n")
+                inflated += len(out)
+                over = inflated > limits.max_inflated_bytes
+                if over or (inflated > RATIO_FLOOR and inflated > limits.max_inflation_ratio * compressed):
+                    name = "max_inflated_bytes" if over else "max_inflation_ratio"
+                    return LimitError(f"the compressed data inflates to more than {inflated:,} bytes "
+                                      f"({inflated // compressed:,}-fold)", parameter=name,
+                                      limit=getattr(limits, name), file=str(path), line=lines)
+                data = decomp.unconsumed_tail
+                if decomp.eof:  # (concatenated gzip members)
+                    data, decomp = decomp.unused_data, zlib.decompressobj(wbits=47)
+    return _truncated(path, lines)
+
+
+def _truncated(path: str | Path, line: int) -> InputError:
     return InputError("the compressed data ends early, in the middle of this line (truncated download?)",
-                      file=str(path), line=lines)
+                      file=str(path), line=line)
 
 
 # --------------------------------------------------------------------------------------------- JSON Lines
 
 
-def jsonl_row_lines(path: str | Path, gz: bool) -> np.ndarray | None:
+def jsonl_row_lines(path: str | Path, gz: bool, limits: Limits = DEFAULT) -> np.ndarray | None:
     """The file line of each record of a JSON Lines file (blank lines are skipped); None when record i is on
     line i + 1. A JSON array of records gives None (its records are numbered)."""
     starts = []
     blank = False
-    with _open_bytes(path, gz) as fh:
+    with open_input(path, gz, limits) as fh:
         for number, line in enumerate(fh, 1):
             if line.strip():
                 starts.append(number)
             else:
                 blank = True
-    if not blank or (starts and _first_non_space(path, gz) == b"["):
+    if not blank or (starts and _first_non_space(path, gz, limits) == b"["):
         return None
     return np.asarray(starts, dtype=np.int64)
 
 
-def _first_non_space(path: str | Path, gz: bool) -> bytes:
-    with _open_bytes(path, gz) as fh:
+def _first_non_space(path: str | Path, gz: bool, limits: Limits) -> bytes:
+    with open_input(path, gz, limits) as fh:
         return fh.read(4096).lstrip()[:1]
 
 
-def locate_json_error(path: str | Path, gz: bool) -> InputError | None:
-    """The first line of a JSON Lines file (or the place in a JSON array) that is not a JSON object."""
-    text = read_all(path, gz).decode("utf-8-sig", errors="replace")
+def locate_json_error(path: str | Path, gz: bool, limits: Limits = DEFAULT) -> InputError | None:
+    """The first line of a JSON Lines file (or the place in a JSON array) that is not a JSON object (its nesting
+    and line lengths were checked before: :func:`~talentstats.load.jsonscan.check_json`)."""
+    text = read_all(path, gz, limits).decode("utf-8-sig", errors="replace")
     if text.lstrip().startswith("["):
         try:
             json.loads(text)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,8 +19,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from talentstats.errors import InputError
-from talentstats.load import rawcheck
+from talentstats.load import csvscan, jsonscan, rawcheck, xlsxscan
 from talentstats.load.columns import ALIASES, REQUIRED, header_key
+from talentstats.load.guards import DEFAULT, arrow_input, check_values, check_width, read_head, text_columns
+from talentstats.load.limits import Limits
 from talentstats.load.rawcheck import gzip_truncated, jsonl_row_lines, locate_json_error
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
@@ -83,18 +84,6 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def _head(path: Path, gz: bool, n: int = 65536) -> bytes:
-    opener = gzip.open if gz else open
-    try:
-        with opener(path, "rb") as fh:
-            return fh.read(n)
-    except EOFError:
-
-        raise gzip_truncated(path)
-    except OSError as err:
-        raise InputError(f"cannot read file: {err}", file=str(path))
-
-
 def detect_encoding(head: bytes) -> str:
     """UTF-8 (with or without BOM), UTF-16 by BOM, else cp1252 when the bytes are not valid UTF-8."""
     if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
@@ -116,10 +105,20 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _csv_dialect(path: Path) -> tuple[bool, str, str, list[str]]:
-    """(gzipped, encoding, delimiter, header names) of a CSV export, sniffed from its first 64 KiB."""
+def _csv_dialect(path: Path, limits: Limits = DEFAULT) -> tuple[bool, str, str, list[str]]:
+    """(gzipped, encoding, delimiter, header names) of a CSV export, sniffed from its first 64 KiB (and the
+    rest of its first line, up to ``max_field_bytes``)."""
     gz = path.name.lower().endswith(".gz")
-    head = _head(path, gz)
+    try:
+        head, whole = read_head(path, gz, limits)
+    except EOFError:
+        raise gzip_truncated(path, limits)
+    except OSError as err:
+        raise InputError(f"cannot read file: {err}", file=str(path))
+    for magic, what in ((b"\x1f\x8b", "gzip-compressed data: name the file .csv.gz, or decompress it"),
+                        (b"PK\x03\x04", "a zip archive, not text (an Excel workbook? name it .xlsx)")):
+        if head.startswith(magic) and not (gz and magic == b"\x1f\x8b"):
+            raise InputError(f"this is {what}", file=str(path))
     if not head.strip(b"\xef\xbb\xbf\r\n\t ,;"):
         raise InputError("file is empty (no header line)", file=str(path))
     encoding = detect_encoding(head)
@@ -127,51 +126,63 @@ def _csv_dialect(path: Path) -> tuple[bool, str, str, list[str]]:
     first = text.splitlines()[0] if text.splitlines() else ""
     delimiter = "\t" if _suffix(path).startswith(".tsv") else detect_delimiter(first)
     unique = _header_names(first, delimiter)
-
+    check_width(unique, str(path), limits)
     if encoding == "cp1252":  # UTF-8 lines beside non-UTF-8 ones: no single decoding avoids mojibake
-        mixed = rawcheck.mixed_encoding(head, delimiter, unique, str(path), partial=len(head) == 65536)
+        mixed = rawcheck.mixed_encoding(head, delimiter, unique, str(path), partial=not whole)
         if mixed is not None:
             raise mixed
     return gz, encoding, delimiter, unique
 
 
-def _read_csv(path: Path) -> RawTable:
-    gz, encoding, delimiter, unique = _csv_dialect(path)
+def _read_csv(path: Path, limits: Limits = DEFAULT) -> RawTable:
+    gz, encoding, delimiter, unique = _csv_dialect(path, limits)
 
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in unique}, strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
+    block = 1 << 24
 
     def read(enc: str) -> pa.Table:
-        options = pacsv.ReadOptions(column_names=unique, skip_rows=1, block_size=1 << 24,
-                                    encoding=enc if enc != "utf-8" else "utf8")
-        with pa.input_stream(str(path), compression="gzip" if gz else None) as stream:
+        # (Python in the data path - the gzip guard, a codec - runs on the calling thread only: a Python error in
+        # Arrow's read-ahead threads can outlive the interpreter and abort the process as it exits)
+        options = pacsv.ReadOptions(column_names=unique, skip_rows=1, block_size=block,
+                                    encoding=enc if enc != "utf-8" else "utf8", use_threads=not gz and enc == "utf-8")
+        with arrow_input(path, gz, limits) as stream:
             return pacsv.read_csv(stream, read_options=options, parse_options=parse, convert_options=convert)
 
-    try:
+    while True:
         try:
-            table = read(encoding)
+            try:
+                table = read(encoding)
+            except pa.ArrowInvalid as err:
+                if "invalid UTF8" not in str(err):
+                    raise
+                # non-UTF-8 bytes after the sniffed head: cp1252 throughout, unless UTF-8 text is there too
+                mixed = rawcheck.mixed_encoding(rawcheck.read_all(path, gz, limits), delimiter, unique, str(path))
+                if mixed is not None:
+                    raise mixed
+                encoding = "cp1252"
+                table = read(encoding)
+        except UnicodeDecodeError:  # bytes the encoding does not have (cp1252's 0x81; binary data)
+            raise csvscan.locate_undecodable(path, gz, encoding, delimiter, unique, limits)
         except pa.ArrowInvalid as err:
-            if "invalid UTF8" not in str(err):
-                raise
-            # non-UTF-8 bytes after the sniffed head: cp1252 throughout, unless UTF-8 text is there too
-            mixed = rawcheck.mixed_encoding(rawcheck.read_all(path, gz), delimiter, unique, str(path))
-            if mixed is not None:
-                raise mixed
-            encoding = "cp1252"
-            table = read(encoding)
-    except pa.ArrowInvalid as err:
-        if "Could not skip initial" in str(err):  # the header line alone, without a line break
-            return RawTable(str(path), pa.table({n: pa.array([], pa.string()) for n in unique}), first_line=2)
-        located = rawcheck.locate_csv_error(path, gz, encoding, delimiter, unique)
-        raise located or InputError(_csv_error(str(err)), file=str(path))
-    except (OSError, EOFError) as err:
-        if gz and (isinstance(err, EOFError) or any(w in str(err).lower() for w in ("truncated", "end of"))):
-            raise rawcheck.gzip_truncated(path)
-        raise InputError(f"cannot read file: {err}", file=str(path))
+            if "Could not skip initial" in str(err):  # the header line alone, without a line break
+                return RawTable(str(path), pa.table({n: pa.array([], pa.string()) for n in unique}), first_line=2)
+            if "straddl" in str(err) or "block size" in str(err):  # a record longer than a block
+                longest = csvscan.scan_csv(path, gz, encoding, delimiter, unique, limits)  # (a value too long)
+                if longest + 1 >= block:
+                    block = 2 * longest + (1 << 20)  # every value within the limit: read with larger blocks
+                    continue
+            located = rawcheck.locate_csv_error(path, gz, encoding, delimiter, unique, limits)
+            raise located or InputError(_csv_error(str(err)), file=str(path))
+        except (OSError, EOFError) as err:
+            if gz and (isinstance(err, EOFError) or any(w in str(err).lower() for w in ("truncated", "end of"))):
+                raise rawcheck.gzip_truncated(path, limits)
+            raise InputError(f"cannot read file: {err}", file=str(path))
+        break
     table = rawcheck.trim_trailing_blank_rows(table)
     return RawTable(str(path), table, first_line=2,
-                    row_lines=lambda: rawcheck.csv_row_lines(path, gz, encoding, delimiter, table.num_rows))
+                    row_lines=lambda: rawcheck.csv_row_lines(path, gz, encoding, delimiter, table.num_rows, limits))
 
 
 def _split(line: str, delimiter: str) -> list[str]:
@@ -203,9 +214,10 @@ def _csv_error(message: str) -> str:
     return msg.replace("CSV parse error: ", "cannot parse CSV: ")
 
 
-def _read_excel(path: Path, sheet: str | int | None) -> RawTable:
+def _read_excel(path: Path, sheet: str | int | None, limits: Limits = DEFAULT) -> RawTable:
     import pandas as pd  # (pandas only for the formats Arrow cannot read: start-up time)
 
+    xlsxscan.check_workbook(path, sheet, limits)  # (the grid and every text within the limits, before pandas)
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as err:  # openpyxl raises many types for a broken workbook
@@ -262,24 +274,32 @@ def _read_parquet(path: Path) -> RawTable:
     import pyarrow.parquet as pq  # (imported for Parquet inputs only: start-up time)
 
     try:
-        table = pq.read_table(path)
+        table = text_columns(pq.read_table(path))
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(f"cannot read Parquet: {str(err).splitlines()[0]}", file=str(path))
     return RawTable(str(path), table, first_line=1, unit="row")
 
 
-def _read_jsonl(path: Path) -> RawTable:
+def _read_jsonl(path: Path, limits: Limits = DEFAULT) -> RawTable:
     import pyarrow.json as pajson  # (imported for JSON Lines inputs only: start-up time)
 
     if path.stat().st_size == 0:
         raise InputError("file is empty", file=str(path))
     gz = path.name.lower().endswith(".gz")
+    try:
+        array = jsonscan.check_json(path, gz, limits)  # (before any parser: nesting and record length bounded)
+    except EOFError:
+        raise gzip_truncated(path, limits)
+    block = pajson.ReadOptions(block_size=max(1 << 20, limits.record_bytes + 1), use_threads=not gz)
 
     def read(schema: pa.Schema | None = None) -> pa.Table:
-        with pa.input_stream(str(path), compression="gzip" if gz else None) as stream:
-            return pajson.read_json(stream, parse_options=pajson.ParseOptions(explicit_schema=schema))
+        with arrow_input(path, gz, limits) as stream:
+            return pajson.read_json(stream, read_options=block,
+                                    parse_options=pajson.ParseOptions(explicit_schema=schema))
 
     try:
+        if array:
+            raise pa.ArrowInvalid("a JSON array of records")
         table = read()
         # pyarrow infers timestamp[s] from ISO strings, silently turning "+02:00"/"Z" values into naive
         # UTC clock times (which normalize would then read in source_tz): keep such columns as text.
@@ -288,30 +308,40 @@ def _read_jsonl(path: Path) -> RawTable:
             table = read(pa.schema([pa.field(f.name, pa.string()) if f.name in stamps else f
                                     for f in table.schema]))
     except pa.ArrowInvalid as err:
-        table = _read_jsonl_mixed(path, err)
+        table = _read_jsonl_mixed(path, err, array, limits)
 
-    return RawTable(str(path), table, first_line=1, row_lines=lambda: jsonl_row_lines(path, gz))
+    return RawTable(str(path), text_columns(table), first_line=1,
+                    row_lines=lambda: jsonl_row_lines(path, gz, limits))
 
 
-def _read_jsonl_mixed(path: Path, err: Exception) -> pa.Table:
+def _read_jsonl_mixed(path: Path, err: Exception, array: bool, limits: Limits) -> pa.Table:
     """JSON Lines whose fields change type between rows (``2`` here, ``"Cancelled"`` there), or one JSON array
-    of records: fields of mixed type are read as text."""
+    of records: fields of mixed type are read as text. A field holding an object or a list in some rows is an
+    error (a record is flat)."""
     import pandas as pd  # (pandas only for the formats Arrow cannot read: start-up time)
 
-    array = _head(path, path.name.lower().endswith(".gz"), 4096).lstrip().startswith(b"[")
+    gz = path.name.lower().endswith(".gz")
     try:
         frame = pd.read_json(path, lines=not array, orient="records", dtype=False, compression="infer")
     except ValueError:
 
-        raise locate_json_error(path, path.name.lower().endswith(".gz")) or InputError(
+        raise locate_json_error(path, gz, limits) or InputError(
             f"cannot parse JSON Lines: {str(err).splitlines()[0]}", file=str(path))
     mixed = [c for c in frame.columns if frame[c].dtype == object]
+    for c in mixed:
+        nested = frame[c].map(lambda v: isinstance(v, dict | list)).to_numpy(dtype=bool)
+        if nested.any():
+            row = int(np.argmax(nested))
+            lines = None if array else jsonl_row_lines(path, gz, limits)
+            raise InputError("an object or a list, not a single value (exports hold flat records)", file=str(path),
+                             line=int(lines[row]) if lines is not None else row + 1, column=str(c))
     frame[mixed] = frame[mixed].astype("str")
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def read_raw(path: str | Path, sheet: str | int | None = None) -> RawTable:
-    """Read one export file into a raw table, choosing the reader by its extension."""
+def read_raw(path: str | Path, sheet: str | int | None = None, limits: Limits = DEFAULT) -> RawTable:
+    """Read one export file into a raw table, choosing the reader by its extension; no value longer than
+    ``limits.max_field_bytes`` (and the other :class:`~talentstats.load.limits.Limits`, checked as it is read)."""
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", file=str(path))
@@ -319,32 +349,14 @@ def read_raw(path: str | Path, sheet: str | int | None = None) -> RawTable:
         raise InputError("file is empty", file=str(path))
     suffix = _suffix(path)
     if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path, sheet)
-    if suffix in PARQUET_SUFFIXES:
-        return _read_parquet(path)
-    if suffix in JSONL_SUFFIXES:
-        return _read_jsonl(path)
-    if suffix == ".xls":
+        raw = _read_excel(path, sheet, limits)
+    elif suffix in PARQUET_SUFFIXES:
+        raw = _read_parquet(path)
+    elif suffix in JSONL_SUFFIXES:
+        raw = _read_jsonl(path, limits)
+    elif suffix == ".xls":
         raise InputError("old Excel .xls files are not supported: save as .xlsx or CSV", file=str(path))
-    return _read_csv(path)
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+    else:
+        raw = _read_csv(path, limits)
+    check_values(raw, limits)
+    return raw

@@ -14,6 +14,8 @@ import pyarrow.csv as pacsv
 
 from talentstats.errors import InputError
 from talentstats.load import rawcheck
+from talentstats.load.guards import DEFAULT, arrow_input, check_values, text_columns
+from talentstats.load.limits import Limits
 from talentstats.load.read import (
     CSV_SUFFIXES,
     PARQUET_SUFFIXES,
@@ -52,13 +54,14 @@ class ColumnPlan:
 
 def iter_raw(path: str | Path, sheet: str | int | None = None,
              plan: Callable[[list[str]], ColumnPlan] | None = None,
-             chunk_rows: int | None = None) -> Iterator[RawTable]:
+             chunk_rows: int | None = None, limits: Limits = DEFAULT) -> Iterator[RawTable]:
     """Read one export file as raw tables of at most ``chunk_rows`` rows (default :data:`CHUNK_ROWS`).
 
     CSV and Parquet are streamed (a file larger than memory is never held whole); the other formats come in
     one piece. ``plan`` receives the header names and chooses the columns to read. Each chunk's line numbers
     continue where the previous chunk's stopped; a file that does not stream cleanly (bad encoding, a broken
-    row) is read by :func:`read_raw`, whose errors name the file, line and column.
+    row) is read by :func:`read_raw`, whose errors name the file, line and column. Every chunk is within
+    ``limits`` (:class:`~talentstats.load.limits.Limits`), checked as the file is read.
     """
     path = Path(path)
     if not path.exists():
@@ -68,12 +71,14 @@ def iter_raw(path: str | Path, sheet: str | int | None = None,
     rows = chunk_rows or CHUNK_ROWS
     suffix = _suffix(path)
     if suffix in PARQUET_SUFFIXES:
-        yield from _iter_parquet(path, plan, rows)
+        chunks = _iter_parquet(path, plan, rows)
     elif suffix in CSV_SUFFIXES or suffix not in SUPPORTED and suffix != ".xls":
-        yield from _iter_csv(path, plan, rows)
+        chunks = _iter_csv(path, plan, rows, limits)
     else:
-        raw = read_raw(path, sheet)
-        yield _project(raw, plan)
+        chunks = iter([_project(read_raw(path, sheet, limits), plan)])
+    for raw in chunks:
+        check_values(raw, limits)
+        yield raw
 
 
 
@@ -102,32 +107,36 @@ def _chunks_of(batches: Iterable[pa.RecordBatch], schema: pa.Schema, rows: int) 
 
 
 
-def _iter_csv(path: Path, plan: Callable[[list[str]], ColumnPlan] | None, rows: int) -> Iterator[RawTable]:
+def _iter_csv(path: Path, plan: Callable[[list[str]], ColumnPlan] | None, rows: int,
+              limits: Limits) -> Iterator[RawTable]:
 
-    gz, encoding, delimiter, names = _csv_dialect(path)
+    gz, encoding, delimiter, names = _csv_dialect(path, limits)
     p = plan(names) if plan else ColumnPlan()
     keep = p.columns(names)
     if encoding != "utf-8" or not keep:  # transcoded files: the whole-file reader and its fallbacks
-        yield _project(read_raw(path), plan)
+        yield _project(read_raw(path, limits=limits), plan)
         return
     types = {n: _DICTIONARY if n in p.dictionary else pa.string() for n in keep}
-    read = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK)
+    read = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK, use_threads=not gz)  # (read.py)
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     convert = pacsv.ConvertOptions(column_types=types, include_columns=keep, strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
     done = 0  # rows already handed out
     pending: pa.Table | None = None
     try:
-        with pa.input_stream(str(path), compression="gzip" if gz else None) as stream:
+        with arrow_input(path, gz, limits) as stream:
             reader = pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
-            for table in _chunks_of(reader, reader.schema, rows):
-                if pending is not None:
-                    yield _csv_chunk(path, pending, done, gz, encoding, delimiter)
-                    done += pending.num_rows
-                pending = table
+            try:
+                for table in _chunks_of(reader, reader.schema, rows):
+                    if pending is not None:
+                        yield _csv_chunk(path, pending, done, gz, encoding, delimiter, limits)
+                        done += pending.num_rows
+                    pending = table
+            finally:
+                reader.close()  # (its read-ahead stopped before the stream closes, also on an error)
     except (pa.ArrowInvalid, OSError, EOFError):
         # read_raw raises the located error (or reads what the stream could not, e.g. cp1252 after the head)
-        whole = _project(read_raw(path), plan)
+        whole = _project(read_raw(path, limits=limits), plan)
         whole.table = whole.table.slice(done)
         whole.first_line += done
         if whole.row_lines is not None:
@@ -137,7 +146,7 @@ def _iter_csv(path: Path, plan: Callable[[list[str]], ColumnPlan] | None, rows: 
         return
     if pending is not None:
         pending = rawcheck.trim_trailing_blank_rows(pending)
-        yield _csv_chunk(path, pending, done, gz, encoding, delimiter)
+        yield _csv_chunk(path, pending, done, gz, encoding, delimiter, limits)
 
 
 
@@ -147,10 +156,11 @@ def _offset_lines(lines: Any, done: int) -> np.ndarray | None:
 
 
 
-def _csv_chunk(path: Path, table: pa.Table, done: int, gz: bool, encoding: str, delimiter: str) -> RawTable:
+def _csv_chunk(path: Path, table: pa.Table, done: int, gz: bool, encoding: str, delimiter: str,
+               limits: Limits) -> RawTable:
 
     def lines() -> np.ndarray | None:
-        found = rawcheck.csv_row_lines(path, gz, encoding, delimiter, done + table.num_rows)
+        found = rawcheck.csv_row_lines(path, gz, encoding, delimiter, done + table.num_rows, limits)
         return None if found is None else found[done:]
 
     return RawTable(str(path), table, first_line=2 + done, row_lines=lines)
@@ -171,7 +181,7 @@ def _iter_parquet(path: Path, plan: Callable[[list[str]], ColumnPlan] | None, ro
         out_schema = pa.schema([pf.schema_arrow.field(n) for n in keep])
         done = 0
         for table in _chunks_of(batches, out_schema, rows):
-            yield RawTable(str(path), table, first_line=1 + done, unit="row")
+            yield RawTable(str(path), text_columns(table), first_line=1 + done, unit="row")
             done += table.num_rows
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(f"cannot read Parquet: {str(err).splitlines()[0]}", file=str(path))

@@ -43,9 +43,10 @@ def parse_timestamps(values: pd.Series | pa.ChunkedArray, source_tz: str = "UTC"
                      dayfirst: bool = False, check_order: bool = False) -> pd.Series:
     """UTC timestamps (microseconds) from strings or typed columns; NaT where blank or unreadable.
 
-    Values with a UTC offset keep it; naive values are read in ``source_tz``. Excel serial dates (a number
-    of days such as ``46342.375``, from 2000 to 2099) are read as naive times. With ``check_order`` a slashed
-    date readable only in the other day/month order raises :class:`DateOrderError`.
+    Values with a UTC offset keep it; naive values are read in ``source_tz``, where a clock time that does not
+    exist (skipped when the clocks go forward) or exists twice (when they go back) is NaT, not guessed. Excel
+    serial dates (a number of days such as ``46342.375``, from 2000 to 2100) are read as naive times. With
+    ``check_order`` a slashed date readable only in the other day/month order raises :class:`DateOrderError`.
     """
     if isinstance(values, pa.ChunkedArray):
         typ = values.type
@@ -53,7 +54,7 @@ def parse_timestamps(values: pd.Series | pa.ChunkedArray, source_tz: str = "UTC"
             s = values.to_pandas()
             s = pd.to_datetime(s)
             if s.dt.tz is None:
-                s = s.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="shift_forward")
+                s = s.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="NaT")
             return s.dt.tz_convert("UTC").dt.as_unit("us")
         if pa.types.is_integer(typ) or pa.types.is_floating(typ):
             values = values.cast(pa.string())
@@ -74,7 +75,7 @@ def parse_timestamps(values: pd.Series | pa.ChunkedArray, source_tz: str = "UTC"
         except ValueError:  # offsets the pattern missed, mixed with plain times: not guessed (left to the retry)
             naive = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
         if naive.dt.tz is None:  # (else every value carried an offset the pattern missed: keep the instants)
-            naive = naive.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="shift_forward")
+            naive = naive.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="NaT")
         out = out.where(has_offset, naive.dt.tz_convert("UTC"))
     # free-form fallback (dateutil) only for text that names a year: it would take a missing year as 1 AD
     # ("16 Nov") and a missing date as today ("10:30") - guesses, not dates
@@ -97,11 +98,12 @@ def parse_timestamps(values: pd.Series | pa.ChunkedArray, source_tz: str = "UTC"
 
 def _excel_serial(text: pd.Series, source_tz: str) -> pd.Series:
     """Excel serial dates (days since 1899-12-30, what a date cell shows once formatted as a number): naive,
-    read in ``source_tz``; NaT outside 2000-2099, where a number is not taken for a date."""
+    read in ``source_tz``; NaT outside 2000-2100 (:data:`EARLIEST`, :data:`LATEST`), where a number is not
+    taken for a date."""
     days = pd.to_numeric(text, errors="coerce")
-    days = days.where((days >= 36526) & (days < 73051))
+    days = days.where((days >= _SERIAL_FIRST) & (days < _SERIAL_END))
     wall = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).dt.round("ms")
-    local = wall.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="shift_forward")
+    local = wall.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="NaT")
     return local.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
 
 
@@ -150,7 +152,7 @@ def _parse_free(text: pd.Series, source_tz: str, dayfirst: bool, check_order: bo
     except ValueError:  # zones the pattern does not know mixed with plain times: rejected, not guessed
         return out.where(zoned)
     if naive.dt.tz is None:
-        naive = naive.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="shift_forward")
+        naive = naive.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="NaT")
     return out.where(zoned, naive.dt.tz_convert("UTC"))
 
 
@@ -172,21 +174,28 @@ def _blank(s: pd.Series) -> pd.Series:
 
 
 def _date_reasons(stamps: pd.Series, text: pd.Series, source_tz: str) -> pd.Series:
-    """Why a non-blank date was not read: unparseable, or a local time that occurs twice in ``source_tz``."""
+    """Why a non-blank date was not read: unparseable, or a local time that occurs twice in ``source_tz`` (the
+    hour repeated when the clocks go back) or not at all (the hour skipped when they go forward)."""
     reasons = "unparseable date '" + text.fillna("") + "'"
     bad = stamps.isna() & ~_blank(text)
     if source_tz != "UTC" and bad.any():
-        # a clock time that exists twice in source_tz (the hour repeated when the clocks go back)
         wall = pd.to_datetime(text[bad].str.strip(), format="mixed", utc=True, errors="coerce").dt.tz_localize(None)
-        local = wall.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="shift_forward")
-        twice = wall.index[(wall.notna() & local.isna()).to_numpy()]
-        reasons[twice] = f"ambiguous local time in {source_tz} (clocks went back) '" + text[twice] + "'"
+        twice = wall.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="shift_forward").isna()
+        never = wall.dt.tz_localize(zone(source_tz), ambiguous="NaT", nonexistent="NaT").isna() & ~twice
+        for rows, why in ((twice, "ambiguous local time in {} (clocks went back)"),
+                          (never, "nonexistent local time in {} (clocks went forward)")):
+            at = wall.index[(wall.notna() & rows).to_numpy()]
+            reasons[at] = why.format(source_tz) + " '" + text[at] + "'"
     return reasons
 
 
 
 #: reach outs created before this are placeholders (Unix epoch, .NET MinValue) and are rejected
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+#: ... and so are those created from this instant on (9999-12-31, "never"): 2000-2100 is the one time rule
+LATEST = dt.datetime(2101, 1, 1, tzinfo=dt.UTC)
+#: Excel serial days of EARLIEST and LATEST (days since 1899-12-30)
+_SERIAL_FIRST, _SERIAL_END = 36526, 73416
 
 
 def _iso_arrow(values: pa.ChunkedArray, source_tz: str) -> pa.ChunkedArray | None:

@@ -20,16 +20,26 @@ def zone(name: str, parameter: str | None = None) -> ZoneInfo:
                          parameter=parameter, value=name)
 
 
+#: the first and last dates a reach out can be created on (the one time rule; the loader rejects the others)
+FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
 def parse_date(value: str | dt.date, parameter: str = "date") -> dt.date:
-    """A calendar date from ``YYYY-MM-DD`` (or a date object); a bad one is a UsageError naming ``parameter``."""
+    """A calendar date from ``YYYY-MM-DD`` (or a date object) from 2000 to 2100; a bad one is a UsageError naming
+    ``parameter``."""
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise UsageError(f"{value!r} is not a date like 2026-11-16", parameter=parameter)
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise UsageError(f"{value!r} is not a date like 2026-11-16", parameter=parameter)
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise UsageError(f"{str(value)!r} is not from {FIRST_DATE} to {LAST_DATE}, the dates reach outs can have",
+                         parameter=parameter)
+    return day
 
 
 def check_range(start: dt.date, end: dt.date) -> None:
@@ -58,6 +68,8 @@ def iso_week(value: str) -> tuple[dt.date, dt.date]:
         monday = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
         raise UsageError(f"week {value!r} does not exist")
+    if not FIRST_DATE.year <= int(m.group(1)) <= LAST_DATE.year:
+        raise UsageError(f"week {value!r} is not from 2000 to 2100, the years reach outs can be created in")
     return monday, monday + dt.timedelta(days=6)
 
 

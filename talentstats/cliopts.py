@@ -1,0 +1,97 @@
+"""Flags the commands that read exports share (the read limits), and the last-resort error line of the command
+line: what :mod:`talentstats.cli` imports so that it stays one parse and one library call per command."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from talentstats.errors import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from talentstats.load.limits import Limits
+
+#: library parameter -> the flag that sets it, for the read limits (merged into ``talentstats.cli.FLAGS``)
+LIMIT_FLAGS = {"limits": "--read-limit", "max_field_bytes": "--max-field-bytes",
+               "max_inflated_bytes": "--max-inflated-bytes",
+               **{f"max_{n}": f"--read-limit max_{n}=N" for n in ("columns", "cells", "inflation_ratio", "json_depth",
+                                                                  "map_file_bytes")}}
+#: the most weeks one report run renders (every week from 2000 to 2100)
+MAX_WEEKS = 5270
+
+
+def size_value(value: Any) -> int:
+    """The parameter type of a size flag: ``1048576``, ``4MiB``, ``2G``; anything else is a usage error of it."""
+    from talentstats.load.limits import parse_size
+
+    if isinstance(value, int):
+        return value
+    try:
+        return parse_size(value)
+    except UsageError as err:
+        raise typer.BadParameter(f"{value!r}: {err.reason}")
+
+
+def limit_item(value: Any) -> tuple[str, int]:
+    """The parameter type of ``--read-limit``: ``NAME=VALUE`` as a pair."""
+    from talentstats.load.limits import parse_limit_item
+
+    if isinstance(value, tuple):
+        return value
+    try:
+        return parse_limit_item(value)
+    except UsageError as err:
+        raise typer.BadParameter(f"{value!r}: {err.reason}")
+
+
+MaxFieldBytes = Annotated[int | None, typer.Option(
+    "--max-field-bytes", parser=size_value, metavar="SIZE",
+    help="Longest value (and CSV header line) read, e.g. 4MiB (default 1MiB).")]
+MaxInflatedBytes = Annotated[int | None, typer.Option(
+    "--max-inflated-bytes", parser=size_value, metavar="SIZE",
+    help="Most a gzip export or an XLSX part may inflate to (default 32GiB).")]
+ReadLimits = Annotated[list[str] | None, typer.Option(
+    "--read-limit", parser=limit_item, metavar="NAME=N",
+    help="Raise another read limit: max_columns, max_cells, max_inflation_ratio, max_json_depth, "
+         "max_map_file_bytes (see docs/robustness.md).")]
+
+
+def limits_of(flags: tuple[int | None, int | None, list[Any] | None] | None) -> Limits:
+    """The :class:`~talentstats.load.limits.Limits` of ``(--max-field-bytes, --max-inflated-bytes,
+    --read-limit pairs)`` (the defaults for what is not given)."""
+    from talentstats.load.limits import Limits
+
+    field_bytes, inflated_bytes, items = flags or (None, None, None)
+    given = {"max_field_bytes": field_bytes, "max_inflated_bytes": inflated_bytes}
+    return Limits().but(**dict(items or ()), **{k: v for k, v in given.items() if v is not None})
+
+
+def check_weeks(weeks: int) -> None:
+    """``report --weeks``: 1 to :data:`MAX_WEEKS` (a backfill never reaches a week before 2000 by overflow)."""
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise UsageError(f"must be from 1 to {MAX_WEEKS:,} (the weeks from 2000 to 2100)", parameter="weeks",
+                         value=weeks)
+
+
+DEBUG = [False]  # (set by the global --debug flag)
+
+
+def debug_flag(debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error (or "
+                                                   "set TALENTSTATS_DEBUG=1).")] = False) -> None:
+    """The global options of the command line (its callback): ``--debug``."""
+    DEBUG[0] = debug
+
+
+def internal_error(err: BaseException) -> int:
+    """Report an unexpected exception in one line (with its traceback first under ``--debug`` or
+    ``TALENTSTATS_DEBUG=1``); the exit code: 70 (a bug, to report with the traceback)."""
+    if DEBUG[0] or os.environ.get("TALENTSTATS_DEBUG", "") not in ("", "0"):
+        traceback.print_exception(err)
+    text = " ".join(str(err).split())
+    text = text if len(text) <= 300 else text[:300] + "..."
+    typer.echo(f"talentstats: internal error: {type(err).__name__}: {text} (run with --debug for the traceback)",
+               err=True)
+    return 70
