@@ -168,8 +168,17 @@ class WeeklyReport:
                 f'<p class="ts-sub"><b>Period:</b> {html.escape(self.period_label)} ({html.escape(self.tz)}), '
                 f'reach outs by creation date</p>'
                 f'<p class="ts-sub"><b>Scope:</b> {html.escape(scope)}</p>'
-                f'<p class="ts-sub"><b>Data as of:</b> {html.escape(fresh)} (newest reach out in the export)</p>'
-                f'</div>')
+                f'<p class="ts-sub"><b>Data as of:</b> {html.escape(fresh)} (newest reach out in the export)'
+                f'{self._version_text()}</p></div>')
+
+    def _version_text(self) -> str:
+        """The dataset version read (the report can be rendered again from it: ``--as-of-version``)."""
+        version = self.load.dataset_version
+        if version is None:
+            return ""
+        if isinstance(version, dict):
+            version = ", ".join(f"{k}: {v}" for k, v in version.items())
+        return f"; dataset version {html.escape(str(version))}"
 
     def kpi_frame(self) -> pd.DataFrame:
         """Metric, this period, previous period and change, formatted (the KPI tiles as a table)."""

@@ -298,3 +298,19 @@ def test_from_parameters_reads_a_snapshot_instead_of_the_data(tmp_path: Path):
     r = WeeklyReport.from_parameters(None, {}, snapshot=str(snapshot), week="latest", campaigns=["A"])
     assert (r.start, r.end) == (dt.date(2026, 11, 9), dt.date(2026, 11, 15))  # the newest data of every campaign
     assert (r.total()["reach_outs"], r.load.rows_read, r.load.files) == (4, 10, [str(path)])
+
+
+def test_header_names_the_dataset_version_read(tmp_path):
+    """A report from a dataset says which version it read (and the report snapshot keeps it)."""
+    from talentstats.dataset.write import ingest
+    from talentstats.load.loader import load
+    from talentstats.load.options import LoadOptions
+    from talentstats.report.handoff import read_snapshot, write_snapshot
+    from talentstats.weekly import WeeklyReport
+
+    root = tmp_path / "ds"
+    ingest([Path(__file__).resolve().parents[1] / "sample_data" / "reach_outs.csv"], root)
+    report = WeeklyReport.from_parameters([str(root)], LoadOptions(), week="2026-W47")
+    assert "; dataset version 1</p>" in report.header_html()
+    snap = write_snapshot(load(root), tmp_path / "snapshot.parquet")
+    assert read_snapshot(snap).report.dataset_version == 1

@@ -99,7 +99,8 @@ def _report_from(d: dict[str, Any]) -> LoadReport:
     rejects = pd.DataFrame(d["rejects"], columns=REJECT_COLUMNS)
     report = LoadReport(rows_read=d["rows_read"], rows_loaded=d["rows_loaded"], rows_rejected=d["rows_rejected"],
                         duplicates_collapsed=d["duplicates_collapsed"], files=list(d["files"]),
-                        opens_source=d["opens_source"], messages=messages)
+                        opens_source=d["opens_source"], messages=messages,
+                        dataset_version=d.get("dataset_version"))
     report.rejects = rejects
     return report
 
