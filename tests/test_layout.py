@@ -81,6 +81,7 @@ def _definitions(pattern: str) -> list[str]:
     ("responded", r"_blank\(\"response_via\"\)|\"response_via\"\]\.notna\(\)|== RESPONDED|== 2\)",
      ["stats/metrics.py"]),
     ("the headline MIME type", r"^HEADLINE_MIME\s*=", None),
+    ("the reject summary (reason without its value)", r"replace\(r\" '\.\*'\$\"", ["load/accounting.py"]),
     ("a count as text", r"^def fmt_count\(", None),
     ("an atomic file write", r"os\.fsync\(", None),
     ("the text rule", r"^def clean_text\(", ["load/values.py"]),

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from talentstats.check.result import STALE_DAYS, TEXT_COLUMNS, Finding
 from talentstats.dataset.snapshot import is_dataset
-from talentstats.load.accounting import Loaded
+from talentstats.load.accounting import Loaded, reject_kinds
 from talentstats.load.columns import ALIASES
 from talentstats.load.guards import DEFAULT
 from talentstats.load.headers import match_headers
@@ -61,9 +61,7 @@ def _rejected(rejects: pd.DataFrame, limit: int) -> Finding:
               str(r["column"]), "reason": str(r["reason"])} for _, r in rejects.head(limit).iterrows()]
     if not n:
         return Finding("rejected", "Rejected rows", 0, "Every row could be read.")
-    kinds = rejects["reason"].str.replace(r" '.*'$", "", regex=True)
-    by = (rejects["column"].fillna("").astype(str) + ": " + kinds).value_counts()
-    parts = "; ".join(f"{k} ({v:,})" for k, v in by.items())
+    parts = "; ".join(f"{k} ({v:,})" for k, v in reject_kinds(rejects).items())
     return Finding("rejected", "Rejected rows", n, f"{n:,} row(s) could not be read and are left out: {parts}.",
                    items, n - len(items))
 

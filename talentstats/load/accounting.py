@@ -68,11 +68,7 @@ class LoadReport:
 
     def reject_summary(self) -> dict[str, int]:
         """Number of rejects per reason kind (the reason without the offending value)."""
-        if self.rejects.empty:
-            return {}
-        kinds = self.rejects["column"].fillna("") + ": " + self.rejects["reason"].str.replace(
-            r" '.*'$", "", regex=True)
-        return kinds.value_counts().to_dict()
+        return reject_kinds(self.rejects)
 
 
 REJECT_COLUMNS = ["file", "line", "column", "reason"]
@@ -92,3 +88,9 @@ def raise_if_rejected(report: LoadReport) -> None:
                          file=first["file"], line=int(first["line"]), column=first["column"])
 
 
+def reject_kinds(rejects: pd.DataFrame) -> dict[str, int]:
+    """Rejected rows counted by ``column: reason`` with the offending value left out, most frequent first."""
+    if rejects.empty:
+        return {}
+    kinds = rejects["column"].fillna("").astype(str) + ": " + rejects["reason"].str.replace(r" '.*'$", "", regex=True)
+    return kinds.value_counts().to_dict()
