@@ -90,7 +90,8 @@ def ingest(exports: Sequence[str | Path], into: str | Path, options: LoadOptions
     if any(is_dataset(p) for p in exports):
         raise InputError("ingest reads export files, not a dataset", file=str(next(p for p in exports
                                                                                     if is_dataset(p))))
-    files, message_files = split_messages(expand_paths(exports), list(options.messages), options.header_map, sheet)
+    files, message_files = split_messages(expand_paths(exports), list(options.messages), options.header_map, sheet,
+                                          options.limits)
     if not files:
         raise InputError("no reach-out export among the inputs (only messages exports)",
                          file=str(message_files[0]) if message_files else None)
@@ -110,7 +111,7 @@ def ingest(exports: Sequence[str | Path], into: str | Path, options: LoadOptions
         convert_legacy(root, report.id + "-conversion")
     finish_conversion(root)
     load, rejects = LoadReport(), []
-    opens = read_opens(message_files, rejects, sheet) if message_files else None
+    opens = read_opens(message_files, rejects, sheet, options.limits) if message_files else None
     seen: list[pa.Array] = []  # ids ingested so far: a later chunk's copy of one is a duplicate of this ingest
     parts: list[pa.Table] = []
     repeated: list[pa.Array] = []  # ids met again in a later chunk
