@@ -36,18 +36,6 @@ FLAGS = {"fmt": "--format", "formats": "--format", "source_tz": "--source-tz", "
          "rejects": "--rejects", **cliopts.LIMIT_FLAGS}
 
 
-def map_item(value: Any) -> tuple[str, str]:
-    """The parameter type of ``--map``: ``HEADER=column`` as a pair; anything else is a usage error of the flag."""
-    from talentstats.load.headers import parse_map_item
-
-    if isinstance(value, tuple):
-        return value
-    try:
-        return parse_map_item(value)
-    except UsageError as err:
-        raise typer.BadParameter(f"{value!r}: {err.reason}")
-
-
 Files = Annotated[list[Path], typer.Argument(help="Reach-out export files or folders (CSV, XLSX, Parquet, JSONL), "
                                                   "or a dataset folder.", metavar="FILES")]
 Messages = Annotated[list[Path] | None, typer.Option("--messages", help="Per-message export(s) giving opens.",
@@ -55,7 +43,7 @@ Messages = Annotated[list[Path] | None, typer.Option("--messages", help="Per-mes
 Tz = Annotated[str, typer.Option("--tz", help="Report time zone (IANA name).", metavar="ZONE")]
 SourceTz = Annotated[str, typer.Option("--source-tz", help="Time zone of timestamps without a UTC offset.",
                                        metavar="ZONE")]
-Maps = Annotated[list[str] | None, typer.Option("--map", parser=map_item, metavar="HEADER=column",
+Maps = Annotated[list[str] | None, typer.Option("--map", parser=cliopts.map_item, metavar="HEADER=column",
                                                             help="Map a header no alias knows to a column.")]
 MapFile = Annotated[Path | None, typer.Option("--map-file", help="TOML/JSON file of header = column pairs.",
                                               metavar="PATH")]

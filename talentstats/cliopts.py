@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from talentstats.errors import UsageError
+from talentstats.load.headers import parse_map_item
+from talentstats.load.limits import parse_limit_item, parse_size
 
 if TYPE_CHECKING:  # pragma: no cover
     from talentstats.load.limits import Limits
@@ -23,28 +26,24 @@ LIMIT_FLAGS = {"limits": "--read-limit", "max_field_bytes": "--max-field-bytes",
 MAX_WEEKS = 5270
 
 
-def size_value(value: Any) -> int:
-    """The parameter type of a size flag: ``1048576``, ``4MiB``, ``2G``; anything else is a usage error of it."""
-    from talentstats.load.limits import parse_size
+def flag_type(parse: Callable[[str], Any], parsed: type | tuple[type, ...]) -> Callable[[Any], Any]:
+    """A flag's parameter type from a library parser: its ``UsageError`` becomes a usage error of the flag (exit
+    2, naming the flag); a value already parsed (a default, or a test passing one) is returned as is."""
 
-    if isinstance(value, int):
-        return value
-    try:
-        return parse_size(value)
-    except UsageError as err:
-        raise typer.BadParameter(f"{value!r}: {err.reason}")
+    def convert(value: Any) -> Any:
+        if isinstance(value, parsed):
+            return value
+        try:
+            return parse(value)
+        except UsageError as err:
+            raise typer.BadParameter(f"{value!r}: {err.reason}")
+
+    return convert
 
 
-def limit_item(value: Any) -> tuple[str, int]:
-    """The parameter type of ``--read-limit``: ``NAME=VALUE`` as a pair."""
-    from talentstats.load.limits import parse_limit_item
-
-    if isinstance(value, tuple):
-        return value
-    try:
-        return parse_limit_item(value)
-    except UsageError as err:
-        raise typer.BadParameter(f"{value!r}: {err.reason}")
+size_value = flag_type(parse_size, int)  # ``1048576``, ``4MiB``, ``2G``
+limit_item = flag_type(parse_limit_item, tuple)  # ``--read-limit NAME=VALUE``
+map_item = flag_type(parse_map_item, tuple)  # ``--map HEADER=column``
 
 
 MaxFieldBytes = Annotated[int | None, typer.Option(
