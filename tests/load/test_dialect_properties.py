@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from routes_support import HEADERS as ROUTE_HEADERS
 
 from talentstats.load.loader import read_reach_outs
 from talentstats.stats.metrics import campaign_stats, stats_dicts
@@ -38,19 +39,7 @@ SOURCE_ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata")
 REPORT_ZONES = ("UTC", "America/Los_Angeles", "Asia/Tokyo", "Europe/London")
 CAMPAIGNS = ("Alpha", "Backend, Berlin", 'Say "hi"; now', "Café – “Zürich”", "Ωmega\tTeam", "=SUM(A1)")
 SENDERS = ("ann@x.io", "Bo Ström", "")
-HEADERS = {
-    "reach_out_id": ("Reach Out ID", "Email Thread ID", "thread_id", "REACH-OUT ID"),
-    "campaign": ("Campaign", "Campaign Name", "sequence"),
-    "sender": ("Sender", "Sent By", "owner"),
-    "state": ("State", "Status", "Email Thread State"),
-    "created_at": ("Created At", "Created", "created_date", "Date Created"),
-    "updated_at": ("Updated At", "Last Updated", "modified"),
-    "response_via": ("Response Via", "Responded Via", "replied_via"),
-    "response_type": ("Response Type", "Sentiment", "Reply Type"),
-    "opened": ("Opened", "was_opened"),
-    "open_count": ("Open Count", "Opens", "Times Opened"),
-    "opened_at": ("Opened At", "First Opened", "last_opened_at"),
-}
+HEADERS = ROUTE_HEADERS  # the header spellings the differential test of every route also writes
 TYPE_SPELLINGS = {"Interested": ("Interested", "interested", "👍", ":+1:", "thumbs up"),
                   "Not Interested": ("Not Interested", "NOT INTERESTED", "👎", ":-1:", "thumbs down"),
                   "Maybe": ("Maybe",)}
