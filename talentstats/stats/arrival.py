@@ -13,6 +13,7 @@ creation date and age, the responded rows of a range) are collected, and finishe
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -94,10 +95,10 @@ def _text_keys(f: Any, keys: Sequence[str]) -> Any:
 
 def _triangle_weeks(end: dt.date | str, weeks: int) -> tuple[dt.date, dt.date]:
     """The first and last Mondays of ``weeks`` creation weeks ending with the week of ``end``."""
-    if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
+    if isinstance(weeks, bool) or not isinstance(weeks, numbers.Integral) or weeks < 1:
         raise UsageError("must be a whole number of weeks, 1 or more", parameter="weeks", value=weeks)
     last = monday_of(parse_date(end, "end"))
-    first = last - dt.timedelta(days=7 * (weeks - 1))
+    first = last - dt.timedelta(days=7 * (int(weeks) - 1))
     if first < FIRST_DATE:
         raise UsageError(f"reaches back before {FIRST_DATE}", parameter="weeks", value=weeks)
     return first, last
@@ -109,6 +110,8 @@ def _cells(f: Any, event: str, lo: dt.datetime, hi: dt.datetime, as_of: dt.datet
     counted = ~nw.col(event).is_null() & (nw.col(event) >= created) & (nw.col(event) <= as_of)
     if event == "responded_at":
         counted = counted & responded_expr()
+    # (on pandas total_microseconds goes through float seconds and may come out 1 us short, but only where the
+    # difference is not whole seconds: never at a multiple of 7 days, so the floor is exact on every engine)
     age = (nw.col(event) - created).dt.total_microseconds() // _US_PER_WEEK
     f = f.filter((created >= lo) & (created < hi) & (created <= as_of))
     f = f.with_columns(_date=local_date_key(tz), _age=nw.when(counted).then(age))
@@ -204,9 +207,8 @@ def time_to_reply(reach_outs: IntoFrameT, start: dt.date | str, end: dt.date | s
     base = nw.coalesce(nw.col("first_sent_at"), nw.col("created_at")) if "first_sent_at" in names \
         else nw.col("created_at")
     cohort = _text_keys(f.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi)), keys)
-    hours = (nw.col("responded_at") - base).dt.total_microseconds() / _US_PER_HOUR
     replied = cohort.filter(responded_expr() & ~nw.col("responded_at").is_null())
-    replied = _eager_pandas(replied.select(*keys, _h=hours))
+    replied = _eager_pandas(replied.select(*keys, "responded_at", _base=base))
     groups = _eager_pandas(cohort.group_by(*keys).agg(nw.len().alias("_n"))) if keys else None
     return _like(f, _ttr_frame(replied, groups, keys))
 
@@ -224,18 +226,20 @@ def _ttr_frame(replied: Any, groups: Any, keys: list[str]) -> Any:
     """Quantiles (pandas, linear interpolation) of the collected hours, one row per group (pandas)."""
     import pandas as pd  # (the responded rows of a range are few; pandas is one backend of several)
 
-    hours = replied["_h"].astype("float64")
+    # whole microseconds apart, then hours: exact integers first, so every engine gets the same floats
+    # (narwhals' total_microseconds on pandas goes through float seconds)
+    apart = (replied["responded_at"] - replied["_base"]) // pd.Timedelta(microseconds=1)
+    hours = apart.astype("float64") / _US_PER_HOUR
     names = {0.5: "ttr_median_h", 0.75: "ttr_p75_h", 0.9: "ttr_p90_h"}
     if not keys:
         q = hours.quantile(list(_QUANTILES)) if len(hours) else pd.Series([None] * 3, index=list(_QUANTILES))
         out = pd.DataFrame({names[p]: [q[p]] for p in _QUANTILES})
         out["ttr_n"] = len(hours)
     else:
-        frame = replied[keys].assign(_h=hours)
-        q = frame.groupby(keys, dropna=False)["_h"].quantile(list(_QUANTILES)).unstack()
-        q = q.rename(columns=names).reset_index() if len(frame) else pd.DataFrame(columns=[*keys, *names.values()])
-        n = frame.groupby(keys, dropna=False).size().rename("ttr_n").reset_index()
-        out = groups[keys].merge(q, on=keys, how="left").merge(n, on=keys, how="left")
+        grouped = replied[keys].assign(_h=hours).groupby(keys, dropna=False)["_h"]
+        parts = [grouped.quantile(p).rename(names[p]) for p in _QUANTILES]  # (three quantiles, not groups)
+        per_group = pd.concat([*parts, grouped.size().rename("ttr_n")], axis=1).reset_index()
+        out = groups[keys].merge(per_group, on=keys, how="left")
         out["ttr_n"] = out["ttr_n"].fillna(0)
     out = out.astype({c: "Float64" for c in TTR_COLUMNS[:3]} | {"ttr_n": "Int64"})
     out = out[[*keys, *TTR_COLUMNS]]
