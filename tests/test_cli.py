@@ -228,7 +228,7 @@ def test_messages_option_gives_opens(cli, write):
     assert doc["load"] == {"rows_read": 2, "rows_loaded": 2, "rows_rejected": 0, "duplicates_collapsed": 0,
                            "messages": {"rows_read": 3, "rows_loaded": 3, "rows_rejected": 0,
                                         "duplicates_collapsed": 0, "reach_outs_opened": 1,
-                                        "unmatched_messages": 0}}
+                                        "unmatched_messages": 0, "open_times_before_creation": 0}}
 
 
 def test_folder_and_several_files(cli, write, tmp_path):

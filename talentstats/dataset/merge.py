@@ -102,14 +102,16 @@ def decide(snapshot: Snapshot, files: list[DataFile], new: pa.Table) -> tuple[np
         dictionary-encoded as given: see :func:`source_reader`); the months written: those of the rows written and
         those replaced rows leave).
     """
-    stored = read_snapshot(snapshot, files, ["reach_out_id", "updated_at", "opened", "created_at"])
+    kept = ("opened", "first_sent_at", "first_opened_at")  # what a messages export told, kept by later exports
+    stored = read_snapshot(snapshot, files, ["reach_out_id", "updated_at", *kept, "created_at"])
     ids = new.column("reach_out_id")
     pos = np.asarray(pc.fill_null(pc.index_in(ids, value_set=stored.column("reach_out_id")), -1).to_numpy(),
                      dtype=np.int64)
     matched = pos >= 0
     if matched.any():  # an export that says nothing about opens keeps the opens stored (from a messages export)
-        known = stored.column("opened").take(pa.array(pos, mask=~matched))  # (null where not stored)
-        new = new.set_column(new.schema.get_field_index("opened"), "opened", pc.coalesce(new.column("opened"), known))
+        for name in kept:
+            known = stored.column(name).take(pa.array(pos, mask=~matched))  # (null where not stored)
+            new = new.set_column(new.schema.get_field_index(name), name, pc.coalesce(new.column(name), known))
     oldest = np.iinfo(np.int64).min
     new_u = pc.fill_null(new.column("updated_at").cast(pa.int64()), oldest).to_numpy()
     old_u = pc.fill_null(stored.column("updated_at").cast(pa.int64()), oldest).to_numpy()
@@ -229,6 +231,7 @@ def _merge(table: Any, source: pa.Table, ingest_id: str, stored_rows: int) -> An
     streamed = source.num_rows >= stored_rows
     rows = source_reader(source) if streamed else source_reader(source).read_all()
     (table.merge(rows, "t.reach_out_id = s.reach_out_id", source_alias="s", target_alias="t", streamed_exec=streamed,
+                 merge_schema=True,  # (a dataset from before the event-time columns gains them)
                  **_properties(ingest_id))
      .when_matched_update_all(predicate=GUARD).when_not_matched_insert_all().execute())
     return table

@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from talentstats.errors import InputError, UsageError
+from talentstats.load.columns import EVENT_TIMES
 from talentstats.load.normalize import ARROW_SCHEMA
 
 LOG = "_delta_log"
@@ -28,6 +29,7 @@ MARKER = "_talentstats_dataset.json"
 PARTITION = "month"
 #: the Delta table's schema: the canonical table and its partition column
 TABLE_SCHEMA = ARROW_SCHEMA.append(pa.field(PARTITION, pa.string()))
+_BEFORE_EVENTS = [n for n in TABLE_SCHEMA.names if n not in EVENT_TIMES]
 
 
 # --------------------------------------------------------------------------------------------- locating
@@ -176,7 +178,9 @@ def open_table(root: str | Path, version: int | None = None) -> Any:
             raise UsageError(f"the dataset has versions 0 to {latest}", parameter="as_of_version", value=version)
         raise InputError(f"the dataset's log cannot be read: {delta_message(err)}", file=f"{text}/{LOG}")
     names = [f.name for f in table.schema().fields]
-    if names != TABLE_SCHEMA.names or table.metadata().partition_columns != [PARTITION]:
+    # (a dataset ingested before the event-time columns lacks them: read as unknown, added by the next ingest)
+    if not set(_BEFORE_EVENTS) <= set(names) <= set(TABLE_SCHEMA.names) or \
+            table.metadata().partition_columns != [PARTITION]:
         raise InputError("a Delta table, but not a talentstats dataset (other columns or partitioning)", file=text)
     return table
 

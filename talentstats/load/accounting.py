@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from talentstats.errors import InputError
 from talentstats.lazy import pandas as pd  # (imported on first use: start-up time)
@@ -21,6 +22,8 @@ class MessagesReport:
     duplicates_collapsed: int = 0
     reach_outs_opened: int = 0
     unmatched_messages: int = 0
+    #: reach outs whose earliest open time came before they were created (the time is dropped, the open kept)
+    open_times_before_creation: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -40,6 +43,8 @@ class LoadReport:
     _rejects: Any = field(default=None, repr=False)
     #: the version of the dataset read (None for exports; {dataset: version} when several were read)
     dataset_version: int | dict[str, int] | None = None
+    #: responded reach outs in state Responded without a response time, given their Updated At (approximate)
+    responded_at_from_updated_at: int = 0
 
     @property
     def rejects(self) -> pd.DataFrame:
@@ -60,6 +65,8 @@ class LoadReport:
             "rows_rejected": self.rows_rejected,
             "duplicates_collapsed": self.duplicates_collapsed,
         }
+        if self.responded_at_from_updated_at:
+            out["responded_at_from_updated_at"] = self.responded_at_from_updated_at
         if self.messages is not None:
             out["messages"] = self.messages.as_dict()
         if self.dataset_version is not None:
@@ -73,11 +80,17 @@ class LoadReport:
 
 REJECT_COLUMNS = ["file", "line", "column", "reason"]
 
-class Loaded(NamedTuple):
-    """The canonical table and the report of how it was loaded."""
+@dataclass(frozen=True)
+class Loaded:
+    """The canonical table and the report of how it was loaded (unpacks as ``table, report``), and the messages
+    of a messages export (reach_out_id, step, sent_at, opened_at; None without one)."""
 
-    table: pd.DataFrame
+    table: Any
     report: LoadReport
+    messages: Any = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.table, self.report))
 
 
 def raise_if_rejected(report: LoadReport) -> None:

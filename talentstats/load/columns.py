@@ -16,6 +16,9 @@ response_type             str (nullable)         "Interested", "Not Interested" 
 opened                    boolean (nullable)     opened at least one message; <NA> = export has no open data
 prospect_name             str (nullable)         personal data: never shown unless asked for
 prospect_email            str (nullable)         personal data: never shown unless asked for
+first_sent_at             datetime64[us, UTC]    earliest Sent At of its messages (NaT: unknown or never sent)
+first_opened_at           datetime64[us, UTC]    earliest open of its messages (NaT: unknown or never opened)
+responded_at              datetime64[us, UTC]    when the response came (NaT: unknown or no response)
 ========================  =====================  ==============================================================
 """
 
@@ -36,7 +39,13 @@ CANONICAL: Final[tuple[str, ...]] = (
     "opened",
     "prospect_name",
     "prospect_email",
+    "first_sent_at",
+    "first_opened_at",
+    "responded_at",
 )
+
+#: the event times (instants) of a reach out: the activity view, reply times, the development triangle
+EVENT_TIMES: Final[tuple[str, ...]] = ("first_sent_at", "first_opened_at", "responded_at")
 
 #: columns that must be found in every reach-out export
 REQUIRED: Final[tuple[str, ...]] = ("reach_out_id", "state", "created_at")
@@ -69,6 +78,9 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "open_count": ("open count", "opens", "opened count", "number of opens", "times opened", "num opens"),
     "opened_at": ("opened at", "first opened", "first opened at", "last opened", "last opened at",
                   "open date", "opened date", "first open", "last open"),
+    "responded_at": ("responded at", "replied at", "response date", "response at", "responded date",
+                     "reply date", "replied date"),
+    "first_sent_at": ("first sent at", "first sent", "first message sent at", "first sent date"),
     "prospect_name": ("prospect name", "prospect", "candidate name", "candidate", "name", "full name",
                       "first name"),
     "prospect_email": ("prospect email", "email", "candidate email", "email address", "prospect email address"),
@@ -80,6 +92,11 @@ MESSAGE_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "message_id": ("message id", "msg id", "scheduled message id"),
     "opened_at": ("opened at", "open date", "opened date", "first opened at", "opened time"),
     "opened": ("opened", "is opened", "was opened", "open"),
+    "step": ("step", "step number", "sequence step", "stage", "message step", "step no"),
+    "sent_at": ("sent at", "sent", "sent date", "sent time", "delivered at", "date sent"),
 }
+
+#: opened-at headers that name the last open, not the first (they say whether, not when first)
+LAST_OPEN: Final[frozenset[str]] = frozenset({"lastopened", "lastopenedat", "lastopen"})
 
 MESSAGE_REQUIRED: Final[tuple[str, ...]] = ("reach_out_id",)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from talentstats.dataset.read import has_open_info, load_dataset
 from talentstats.dataset.snapshot import is_dataset, location
@@ -23,6 +24,7 @@ from talentstats.load.options import LoadOptions
 from talentstats.load.read import expand_paths
 from talentstats.load.stream import ColumnPlan, iter_raw
 from talentstats.safecsv import write_rejects
+from talentstats.stats.states import RESPONDED
 
 # --------------------------------------------------------------------------------------------- the loader
 
@@ -98,7 +100,7 @@ def load(paths: str | Path | Sequence[str | Path], options: LoadOptions | None =
     loaded = load_arrow(paths, options)
     table = to_pandas(loaded.table, categorical=options.metrics_only)
     finish_load(loaded.report, options)
-    return Loaded(table, loaded.report)
+    return Loaded(table, loaded.report, loaded.messages)
 
 
 def finish_load(report: LoadReport, options: LoadOptions) -> None:
@@ -159,14 +161,34 @@ def load_arrow(paths: str | Path | Sequence[str | Path], options: LoadOptions | 
         report.opens_source = "dataset" if not files else "reach-out export"
     if files or len(parts) > 1:  # (one dataset alone holds one row per reach out already)
         table, report.duplicates_collapsed = collapse_arrow(table)
+    events = None
     if message_files:
         opens = read_opens(message_files, rejects, sheet, options.limits)
         table = opens.apply(table, report)
         opens.finish(table.column("reach_out_id"), report)
+        events = opens.events
+    table = responded_at_fallback(table, report)
     report.rejects = (pd.concat(rejects, ignore_index=True) if rejects
                       else pd.DataFrame(columns=REJECT_COLUMNS))
     report.rows_rejected = int(report.rejects["file"].isin(report.files).sum())
     report.rows_loaded = table.num_rows
-    return Loaded(table.select(list(CANONICAL)), report)
+    return Loaded(table.select(list(CANONICAL)), report, events)
+
+
+def responded_at_fallback(table: pa.Table, report: LoadReport) -> pa.Table:
+    """Responded reach outs in state Responded (2) without a response time take their Updated At (the CRM
+    updates a reach out when it records the response) where it is not before creation: approximate, and
+    counted in ``report.responded_at_from_updated_at``."""
+    responded_at = table.column("responded_at")
+    if responded_at.null_count == 0:
+        return table
+    use = pc.and_(pc.and_(pc.is_null(responded_at), pc.equal(table.column("state"), RESPONDED)),
+                  pc.greater_equal(table.column("updated_at"), table.column("created_at")))
+    use = pc.fill_null(use, False)
+    report.responded_at_from_updated_at = int(pc.sum(use).as_py() or 0)
+    if not report.responded_at_from_updated_at:
+        return table
+    filled = pc.if_else(use, table.column("updated_at"), responded_at)
+    return table.set_column(table.schema.get_field_index("responded_at"), "responded_at", filled)
 
 

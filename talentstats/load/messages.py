@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +47,11 @@ def load_messages(raw: RawTable) -> tuple[pa.Table, pd.DataFrame, MessagesReport
     if bad.any():
         rows = np.nonzero(bad)[0]
         parts.append((rows, found["reach_out_id"], np.full(len(rows), "missing reach out id", dtype=object)))
+    opened_at = pa.nulls(n, _TS)
     if "opened_at" in found:
         col = table.column(found["opened_at"])
-        stamp = ~_nulls(_stamps(col))
+        opened_at = _stamps(col)
+        stamp = ~_nulls(opened_at)
         unreadable = ~stamp & ~bad
         if unreadable.any():
             rows = np.nonzero(unreadable)[0]
@@ -69,6 +72,30 @@ def load_messages(raw: RawTable) -> tuple[pa.Table, pd.DataFrame, MessagesReport
                           ("unreadable opened flag '" + _row_texts(col, rows) + "'").to_numpy(dtype=object)))
         bad |= unreadable
         opened |= flag == 1
+    sent_at = pa.nulls(n, _TS)
+    if "sent_at" in found:  # blank: not sent yet; text that is not a date: rejected
+        col = table.column(found["sent_at"])
+        sent_at = _stamps(col)
+        unreadable = _nulls(sent_at) & ~bad
+        if unreadable.any():
+            rows = np.nonzero(unreadable)[0]
+            unreadable[rows[_is_blank(_text(col).take(pa.array(rows)))]] = False
+            rows = np.nonzero(unreadable)[0]
+            parts.append((rows, found["sent_at"],
+                          ("unparseable date '" + _row_texts(col, rows) + "'").to_numpy(dtype=object)))
+        bad |= unreadable
+    step = pa.nulls(n, pa.int16())
+    if "step" in found:  # 1, 2, 3 ... (a "Step 2" label too); blank: unknown
+        col = table.column(found["step"])
+        values, codes = _distinct(col)
+        number = _lut(values, codes, _step_number, np.int32)
+        unreadable = (number < 0) & ~bad
+        if unreadable.any():
+            rows = np.nonzero(unreadable)[0]
+            parts.append((rows, found["step"],
+                          ("unreadable step '" + _row_texts(col, rows) + "'").to_numpy(dtype=object)))
+        bad |= unreadable
+        step = pa.array(number, pa.int16(), mask=number <= 0)
     parts = [p for p in parts if len(p[0])]
     if parts:  # (line numbers only for rows actually rejected: they may cost a parse of the file)
         rows = np.concatenate([p[0] for p in parts])
@@ -78,7 +105,8 @@ def load_messages(raw: RawTable) -> tuple[pa.Table, pd.DataFrame, MessagesReport
         rejects = rejects.sort_values("_row", kind="stable").drop(columns="_row").reset_index(drop=True)
     else:
         rejects = pd.DataFrame(columns=REJECT_COLUMNS)
-    columns = {"reach_out_id": _str(ids), "opened": pa.array(opened)}
+    columns = {"reach_out_id": _str(ids), "opened": pa.array(opened), "step": step, "sent_at": sent_at,
+               "opened_at": opened_at}
     if "message_id" in found:
         columns["message_id"] = pc.fill_null(_str(_stripped(table.column(found["message_id"]), False)), "")
     msgs = pa.table(columns)
@@ -86,6 +114,18 @@ def load_messages(raw: RawTable) -> tuple[pa.Table, pd.DataFrame, MessagesReport
         msgs = msgs.filter(pa.array(~bad))
     report = MessagesReport(rows_read=n, rows_loaded=msgs.num_rows, rows_rejected=int(bad.sum()))
     return msgs, rejects, report
+
+
+_TS = pa.timestamp("us", tz="UTC")
+_STEP = re.compile(r"^\s*(?:step\s*#?\s*)?(\d{1,4})(?:\.0+)?\s*$", re.IGNORECASE)
+
+
+def _step_number(value: str | None) -> int:
+    """A step's number (1, "2", "Step 3", "4.0"); 0 for blank (unknown), -1 for text that is no step."""
+    if value is None or not str(value).strip():
+        return 0
+    found = _STEP.match(str(value))
+    return int(found.group(1)) if found and int(found.group(1)) > 0 else -1
 
 
 class _Probe(Exception):
@@ -118,8 +158,8 @@ def _message_plan(headers: list[str]) -> Any:
 
     found = match_headers(headers, MESSAGE_ALIASES)
     complete = "reach_out_id" in found and ("opened" in found or "opened_at" in found)
-    return ColumnPlan(frozenset(found.values()) if complete else None,
-                      frozenset({found["opened"]}) if "opened" in found else frozenset())
+    few = frozenset(found[c] for c in ("opened", "step") if c in found)
+    return ColumnPlan(frozenset(found.values()) if complete else None, few)
 
 
 def _looks_like_messages(headers: Sequence[str], mapping: Mapping[str, str]) -> bool:
@@ -130,39 +170,69 @@ def _looks_like_messages(headers: Sequence[str], mapping: Mapping[str, str]) -> 
 
 @dataclass
 class Opens:
-    """What messages exports say about opens, by reach out id (reduced once, applied to any table)."""
+    """What messages exports say, by reach out id (reduced once, applied to any table): which reach outs were
+    opened, their first send and first open, and the messages themselves (the activity view and the steps)."""
 
     opened_ids: pa.Array  # the reach outs with an opened message
     ids: pa.Array  # every reach out id the messages name (distinct)
     messages: np.ndarray  # number of distinct messages per id in ``ids``
     report: MessagesReport
+    first_sent: pa.Array | None = None  # earliest sent_at per id in ``ids`` (null: none sent)
+    first_opened: pa.Array | None = None  # earliest opened_at per id in ``ids`` (null: no open time)
+    events: pa.Table | None = None  # one row per distinct message: reach_out_id, step, sent_at, opened_at
 
     def apply(self, table: pa.Table, report: LoadReport, uncounted: np.ndarray | None = None) -> pa.Table:
-        """``table`` with ``opened`` true where a message was opened (known, i.e. not null, everywhere);
-        ``uncounted`` rows (copies of reach outs counted before) are left out of ``reach_outs_opened``."""
-        via = pc.is_in(table.column("reach_out_id"), value_set=self.opened_ids).to_numpy(zero_copy_only=False)
-        self.report.reach_outs_opened += int((via if uncounted is None else via & ~uncounted).sum())
+        """``table`` with ``opened`` true where a message was opened (known, i.e. not null, everywhere) and the
+        first send and open times of its messages (the earlier of them and the table's own); ``uncounted`` rows
+        (copies of reach outs counted before) are left out of the report's counts. An open time before the
+        reach out was created contradicts it: the time is dropped (the open stays) and counted."""
+        ro = table.column("reach_out_id")
+        via = pc.is_in(ro, value_set=self.opened_ids).to_numpy(zero_copy_only=False)
+        counted = np.ones(len(via), dtype=bool) if uncounted is None else ~uncounted
+        self.report.reach_outs_opened += int((via & counted).sum())
         opened = pc.fill_null(table.column("opened"), False).to_numpy(zero_copy_only=False) | via
-        table = table.set_column(table.schema.get_field_index("opened"), "opened", pa.array(opened, pa.bool_()))
+        table = _set(table, "opened", pa.array(opened, pa.bool_()))
+        if self.first_sent is not None and self.first_opened is not None:
+            at = pc.index_in(ro, value_set=self.ids)
+            sent = _earlier(table.column("first_sent_at"), self.first_sent.take(at))
+            first = _earlier(table.column("first_opened_at"), self.first_opened.take(at))
+            early = pc.fill_null(pc.less(first, table.column("created_at")), False)
+            self.report.open_times_before_creation += int(pc.sum(pc.and_(early, pa.array(counted))).as_py() or 0)
+            table = _set(_set(table, "first_sent_at", sent), "first_opened_at", pc.if_else(early, None, first))
         if report.opens_source is None or "messages export" not in report.opens_source:
             report.opens_source = "messages export" if report.opens_source is None else \
                 report.opens_source + " + messages export"
         return table
 
     def finish(self, reach_out_ids: Any, report: LoadReport) -> None:
-        """Count the messages of reach outs not among ``reach_out_ids`` and put the report in place."""
+        """Count the messages of reach outs not among ``reach_out_ids``, keep the messages of the others (the
+        message table) and put the report in place."""
         known = pc.is_in(self.ids, value_set=reach_out_ids).to_numpy(zero_copy_only=False)
         self.report.unmatched_messages = int(self.messages[~known].sum())
+        if self.events is not None and not known.all():
+            self.events = self.events.filter(pc.is_in(self.events.column("reach_out_id"),
+                                                      value_set=self.ids.filter(pa.array(known))))
         report.messages = self.report
+
+
+def _earlier(a: Any, b: Any) -> Any:
+    """The earlier of two instants (a known one over an unknown one)."""
+    return pc.min_element_wise(a.cast(pa.int64()), b.cast(pa.int64()), skip_nulls=True).cast(_TS)
+
+
+def _set(table: pa.Table, name: str, values: Any) -> pa.Table:
+    return table.set_column(table.schema.get_field_index(name), name, values)
 
 
 #: messages whose ids are hashed at once when copies of a message are looked for (bounds the memory it needs)
 _MESSAGES_PER_PART = 4_000_000
 
+_EVENT_COLUMNS = ("reach_out_id", "opened", "step", "sent_at", "opened_at")
+
 
 def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = None,
                limits: Limits = DEFAULT) -> Opens:
-    """Read messages exports (streamed; only their id and open columns) into :class:`Opens`."""
+    """Read messages exports (streamed; only their id, open, step and send columns) into :class:`Opens`."""
 
     total = MessagesReport()
     parts = []
@@ -175,12 +245,13 @@ def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = N
             for k in ("rows_read", "rows_loaded", "rows_rejected"):
                 setattr(total, k, getattr(total, k) + getattr(rep, k))
     if len({tuple(p.column_names) for p in parts}) > 1:  # some files name their messages, some do not
-        parts = [p.select(["reach_out_id", "opened"]) for p in parts]
+        parts = [p.select(list(_EVENT_COLUMNS)) for p in parts]
     msgs = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
     del parts
     ids, codes = _codes(msgs.column("reach_out_id"))
     was_opened = msgs.column("opened").to_numpy(zero_copy_only=False)
     first = np.ones(msgs.num_rows, dtype=bool)
+    times = msgs.select(["step", "sent_at", "opened_at"])
     if "message_id" in msgs.column_names:
         # the same message exported twice is one message (opened if any copy says so); only message ids seen
         # more than once can be copies, so only their (message, reach out) pairs are compared
@@ -196,11 +267,38 @@ def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = N
             repeated = np.bincount(m_codes + 1)[m_codes + 1] > 1
             if repeated.any():
                 r = rows[repeated]
-                pairs = m_codes[repeated] * (len(ids) + 1) + codes[r]
-                first[r] = ~pd.Series(pairs).duplicated().to_numpy()
+                pairs = pd.Series(m_codes[repeated] * (len(ids) + 1) + codes[r])
+                first[r] = ~pairs.duplicated().to_numpy()
+                times = _earliest_of_copies(times, r, pairs)
         total.duplicates_collapsed = int(len(first) - first.sum())
         total.rows_loaded -= total.duplicates_collapsed
     valid = codes >= 0
     per_id = np.bincount(codes[valid & first], minlength=len(ids))
     opened = np.unique(codes[was_opened & valid])
-    return Opens(ids.take(pa.array(opened, pa.int64())), ids, per_id, total)
+    keep = valid & first
+    events = times.filter(pa.array(keep)).add_column(0, "reach_out_id", ids.take(pa.array(codes[keep])))
+    earliest = pa.table({"code": codes[keep], "sent": events.column("sent_at"), "open": events.column("opened_at")}
+                        ).group_by("code").aggregate([("sent", "min"), ("open", "min")])
+    at = earliest.column("code").to_numpy()
+    first_sent, first_opened = (_scatter(earliest.column(c), at, len(ids)) for c in ("sent_min", "open_min"))
+    return Opens(ids.take(pa.array(opened, pa.int64())), ids, per_id, total, first_sent, first_opened, events)
+
+
+def _earliest_of_copies(times: pa.Table, rows: np.ndarray, pairs: pd.Series) -> pa.Table:
+    """Each copy of a message (``rows``, ascending; ``pairs`` names its message) given the earliest send and open
+    times of its copies and a known step."""
+    grouped = times.take(pa.array(rows)).to_pandas().groupby(pairs.to_numpy())
+    mask = np.zeros(times.num_rows, dtype=bool)
+    mask[rows] = True
+    for name, how in (("sent_at", "min"), ("opened_at", "min"), ("step", "max")):
+        column = times.column(name).combine_chunks()
+        merged = pa.array(grouped[name].transform(how), column.type, from_pandas=True)
+        times = _set(times, name, pc.replace_with_mask(column, pa.array(mask), merged))
+    return times
+
+
+def _scatter(values: pa.ChunkedArray, at: np.ndarray, n: int) -> pa.Array:
+    """``values`` placed at positions ``at`` of an array of ``n`` nulls."""
+    index = np.full(n, -1, dtype=np.int64)
+    index[at] = np.arange(len(at))
+    return values.combine_chunks().take(pa.array(index, mask=index < 0))

@@ -28,7 +28,7 @@ from talentstats.load.arrow import (
     _texts_by_distinct,
     id_groups,
 )
-from talentstats.load.columns import ALIASES, REQUIRED
+from talentstats.load.columns import ALIASES, LAST_OPEN, REQUIRED, header_key
 from talentstats.load.guards import usable_columns
 from talentstats.load.headers import _require, match_headers, one_header_per_column
 from talentstats.load.rawcheck import blank_rows
@@ -94,18 +94,32 @@ def normalize_arrow(raw: RawTable, mapping: Mapping[str, str] | None = None, sou
                          lambda rows, words=words: (f"created {words} '" + _row_texts(col("created_at"), rows)
                                                     .fillna("") + "'").to_numpy(dtype=object)))
 
-    if "updated_at" in found:
-        updated = stamps("updated_at")
-        unread = _nulls(updated)
-        if unread.any():  # blank is fine (unknown); text that is not a date is not
+    def optional_stamps(column: str) -> pa.ChunkedArray | pa.Array:
+        """An optional time column: blank is unknown; text that is not a date is a reject reason."""
+        if column not in found:
+            return pa.nulls(n, pa.timestamp("us", tz="UTC"))
+        got = stamps(column)
+        unread = _nulls(got)
+        if unread.any():
             rows = np.nonzero(unread)[0]
-            unread[rows[_is_blank(_text(col("updated_at")).take(pa.array(rows)))]] = False
-        problems.append((unread, found["updated_at"], lambda rows: _stamp_reasons(col("updated_at"), rows, source_tz)))
-    else:
-        updated = pa.nulls(n, pa.timestamp("us", tz="UTC"))
+            unread[rows[_is_blank(_text(col(column)).take(pa.array(rows)))]] = False
+        if column != "opened_at":  # (an opened-at column's text is judged with the open flags: "never", "-")
+            problems.append((unread, found[column], lambda rows: _stamp_reasons(col(column), rows, source_tz)))
+        return got
 
+    updated = optional_stamps("updated_at")
     opened, open_problems = _opened_arrow(table, found, n)
     problems += open_problems
+    first_sent = optional_stamps("first_sent_at")
+    first_opened = (optional_stamps("opened_at") if header_key(found.get("opened_at", "")) not in LAST_OPEN
+                    else pa.nulls(n, pa.timestamp("us", tz="UTC")))
+    responded = optional_stamps("responded_at")
+    # an event before the reach out existed: the row contradicts itself
+    for event, column, words in ((responded, "responded_at", "responded"), (first_opened, "opened_at", "opened")):
+        if column in found:
+            early = pc.fill_null(pc.less(event, created), False).to_numpy(zero_copy_only=False)
+            problems.append((early, found[column], lambda rows, column=column, words=words: (
+                f"{words} before created '" + _row_texts(col(column), rows).fillna("") + "'").to_numpy(dtype=object)))
 
     def text_or_null(column: str) -> Any:
         return _str(_text(col(column))) if column in found else pa.nulls(n, pa.string())
@@ -126,6 +140,9 @@ def normalize_arrow(raw: RawTable, mapping: Mapping[str, str] | None = None, sou
         "opened": opened,
         "prospect_name": text_or_null("prospect_name"),
         "prospect_email": text_or_null("prospect_email"),
+        "first_sent_at": first_sent,
+        "first_opened_at": first_opened,
+        "responded_at": responded,
         "_order": pa.array(np.arange(n, dtype=np.int64) + order_offset),
     }, schema=CHUNK_SCHEMA)
 
@@ -152,6 +169,8 @@ ARROW_SCHEMA = pa.schema([
     ("created_at", pa.timestamp("us", tz="UTC")), ("updated_at", pa.timestamp("us", tz="UTC")),
     ("response_via", pa.string()), ("response_type", pa.string()), ("opened", pa.bool_()),
     ("prospect_name", pa.string()), ("prospect_email", pa.string()),
+    ("first_sent_at", pa.timestamp("us", tz="UTC")), ("first_opened_at", pa.timestamp("us", tz="UTC")),
+    ("responded_at", pa.timestamp("us", tz="UTC")),
 ])
 
 

@@ -100,7 +100,8 @@ def _report_from(d: dict[str, Any]) -> LoadReport:
     report = LoadReport(rows_read=d["rows_read"], rows_loaded=d["rows_loaded"], rows_rejected=d["rows_rejected"],
                         duplicates_collapsed=d["duplicates_collapsed"], files=list(d["files"]),
                         opens_source=d["opens_source"], messages=messages,
-                        dataset_version=d.get("dataset_version"))
+                        dataset_version=d.get("dataset_version"),
+                        responded_at_from_updated_at=d.get("responded_at_from_updated_at", 0))
     report.rejects = rejects
     return report
 

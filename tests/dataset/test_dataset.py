@@ -328,7 +328,8 @@ def test_an_export_is_ingested_chunk_by_chunk_like_a_whole_load(tmp_path, small_
     assert len(chunks) >= 3  # 2,604 rows in chunks of about 997: read chunk by chunk ...
     assert (report.dataset_version, open_snapshot(tmp_path / "ds").version) == (1, 1)  # ... committed at once
     whole = read_reach_outs(export, messages=msgs)
-    assert report.load == whole.report.as_dict()
+    # (response times taken from Updated At are a reading of the data, made when it is read: not stored)
+    assert report.load == {k: v for k, v in whole.report.as_dict().items() if k != "responded_at_from_updated_at"}
     assert report.opens_source == whole.report.opens_source
     assert report.added == len(whole.table) == report.rows_in_dataset
     pd.testing.assert_frame_equal(by_id(read_reach_outs(tmp_path / "ds").table), by_id(whole.table))
