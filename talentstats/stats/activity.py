@@ -1,0 +1,251 @@
+"""The activity view (what happened in a date range, by the date of each event) and its reconciliation with the
+cohort view (what became of the reach outs created in the range), written once with narwhals.
+
+Accepts any frames narwhals supports (pandas, Polars eager or lazy, DuckDB, Dask, ...) holding the canonical Reach
+Out table (:mod:`talentstats.load.columns`, with its event times ``first_sent_at``, ``first_opened_at`` and
+``responded_at``) and the message table, and returns a frame of the same kind. See issue 13 and docs/metrics.md.
+
+Definitions, for calendar dates [start, end] in the report time zone ``tz`` (an event is "in range" when its
+instant, converted to ``tz``, falls on one of those dates):
+
+- messages_sent: messages whose sent_at is in range;  reach_outs_started: reach outs whose first_sent_at is;
+- opens: reach outs whose first_opened_at is in range;  responses: responded reach outs whose responded_at is;
+- interested: those responses whose response_type is "Interested";
+- responses_time_unknown: responded reach outs created on or before ``end`` whose responded_at is unknown.
+
+The reconciliation splits the range's cohort responses (created in range, responded) by when they arrived:
+``cohort_responses = received_in_range + received_after + time_unknown`` and
+``activity_responses = received_in_range + from_earlier_cohorts`` - exactly, since each side is a partition of the
+same rows. The same for opens (``opens_`` prefix; the cohort counts ``opened`` == True).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import narwhals as nw
+from narwhals.typing import IntoFrameT
+
+from talentstats.errors import UsageError
+from talentstats.stats.metrics import TIME_KEYS, _bounds, flag_exprs, responded_expr
+from talentstats.stats.timekeys import day_labels, time_key_exprs
+
+ACTIVITY_KEYS: tuple[str, ...] = ("campaign", "sender", "day", "week", "month", "step")
+RECONCILE_KEYS: tuple[str, ...] = ("campaign", "sender")
+#: the activity counts, in output order
+ACTIVITY: tuple[str, ...] = ("messages_sent", "reach_outs_started", "opens", "responses", "interested",
+                             "responses_time_unknown")
+_SPLIT: tuple[str, ...] = ("cohort", "received_in_range", "received_after", "time_unknown", "from_earlier_cohorts",
+                           "activity")
+#: the reconciliation counts, in output order: responses, then the same for opens
+RECONCILE: tuple[str, ...] = (
+    "cohort_responses", *_SPLIT[1:5], "activity_responses", *(f"opens_{c}" for c in _SPLIT))
+#: the event-time columns of the Reach Out table the two views read
+EVENT_COLUMNS: tuple[str, ...] = ("first_sent_at", "first_opened_at", "responded_at")
+
+
+def check_activity_keys(by: Sequence[str] | str | None, allowed: Sequence[str] = ACTIVITY_KEYS) -> list[str]:
+    """Validate group keys (a list, or a comma-separated string) against ``allowed`` and return them as a list.
+
+    The activity view has its own keys: a reach out's state or response is not an event with a date, and ``step``
+    belongs to messages only.
+    """
+    if by is None:
+        return []
+    keys = [k.strip() for k in by.split(",")] if isinstance(by, str) else [str(k).strip() for k in by]
+    keys = [k for k in keys if k]
+    for k in keys:
+        if k not in allowed:
+            raise UsageError(f"unknown group key {k!r}; choose from {', '.join(allowed)}", parameter="by", value=k)
+    if len(set(keys)) != len(keys):
+        raise UsageError(f"group key repeated in {','.join(keys)}", parameter="by")
+    return keys
+
+
+def _in(column: str, lo: dt.datetime, hi: dt.datetime) -> nw.Expr:
+    """``column`` is an instant in [lo, hi) (false when it is null, on every engine)."""
+    return ((nw.col(column) >= lo) & (nw.col(column) < hi)).fill_null(False)
+
+
+def _columns(f: Any) -> list[str]:
+    return list(f.collect_schema().names())
+
+
+def _need(f: Any, columns: Sequence[str], parameter: str) -> None:
+    """A UsageError naming the first column of ``columns`` that the frame lacks."""
+    missing = [c for c in columns if c not in _columns(f)]
+    if missing:
+        raise UsageError(f"the table has no {missing[0]} column (load it with this version of talentstats)",
+                         parameter=parameter)
+
+
+def _scalar(f: Any) -> Any:
+    """The one value of a one-row, one-column narwhals frame (collected when lazy)."""
+    if isinstance(f, nw.LazyFrame):
+        f = f.collect()
+    return f.item()
+
+
+def _part(f: Any, keys: list[str], tz: str, event: str | None, count: str,
+          sums: dict[str, nw.Expr] | None = None) -> Any:
+    """Additive counts of the (already filtered) rows of ``f`` per group: the plain keys, plus the local date key
+    (or month) of the instant in column ``event``. ``count`` counts the rows, ``sums`` sums 0/1 flags. Every
+    activity count is present (0 where this part counts nothing), as Int64, so the parts can be stacked."""
+    sums = sums or {}
+    per_row, _ = time_key_exprs(keys, tz)
+    plain = [k for k in keys if k not in TIME_KEYS]
+    # time_key_exprs reads created_at: the event's instant takes its place (the part's only time column)
+    moved = {"created_at": nw.col(event)} if event is not None and per_row else {}
+    columns = [*plain, *[e.cast(nw.Int64).alias(c) for c, e in sums.items()]]
+    if columns or moved:  # (only the columns needed; none for a plain count of rows)
+        f = f.select(*columns, **moved)
+    if per_row:
+        f = f.with_columns(**per_row)
+    row_keys = plain + list(per_row)
+    aggs = [nw.len().alias(count), *[nw.col(c).sum() for c in sums]]
+    f = f.group_by(*row_keys).agg(*aggs) if row_keys else f.select(*aggs)
+    return f.select(*row_keys, *[nw.col(c).cast(nw.Int64) if c == count or c in sums else nw.lit(0, nw.Int64).alias(c)
+                                 for c in ACTIVITY])
+
+
+def _stack_and_sum(parts: list[Any], keys: list[str], tz: str, columns: Sequence[str]) -> Any:
+    """The parts (frames of row keys and additive counts) stacked and summed per group of ``keys``; day and week
+    are derived from the local date key after the first grouping (a few rows per date)."""
+    _, per_group = time_key_exprs(keys, tz)
+    f = parts[0] if len(parts) == 1 else nw.concat(parts, how="vertical")
+    sums = [nw.col(c).sum().alias(c) for c in columns]
+    if not keys:
+        return f.select(*sums)
+    if per_group:
+        f = f.with_columns(**per_group)
+    return f.group_by(*keys).agg(*sums)
+
+
+def _labels(f: Any, keys: list[str]) -> tuple[Any, list[nw.Expr]]:
+    """Readable keys, as in the cohort statistics: day and week "YYYY-MM-DD" (week: its Monday), month "YYYY-MM",
+    categorical text as text. Returns the frame (with any helper columns the labels need) and the expressions."""
+    schema = f.collect_schema()
+    exprs: list[nw.Expr] = []
+    for k in keys:
+        if k in ("day", "week"):
+            rounds, label = day_labels(f, k)
+            for columns in rounds:
+                f = f.with_columns(**columns)
+            exprs.append(label)
+        elif k == "month":
+            m = nw.col("month")
+            exprs.append(nw.concat_str((m // 100).cast(nw.String), nw.lit("-"),
+                                       (m % 100).cast(nw.String).str.zfill(2)).alias(k))
+        elif schema[k] in (nw.Categorical, nw.Enum):
+            exprs.append(nw.col(k).cast(nw.String))
+        else:
+            exprs.append(nw.col(k))
+    return f, exprs
+
+
+def _finish(f: Any, keys: list[str], columns: Sequence[str], unknown: Sequence[str] = ()) -> Any:
+    """Sorted rows of readable keys and Int64 counts (sums of no row are 0; the ``unknown`` columns are null),
+    as a native frame (pandas: nullable Int64, so unknown is <NA>)."""
+    f, labels = _labels(f, keys)
+    # a typed null literal fails on pandas and Dask (numpy int64 has no null): untyped there, pandas made Int64 below
+    untyped = f.implementation.is_pandas() or f.implementation.is_dask()
+    null = nw.lit(None) if untyped else nw.lit(None, nw.Int64)
+    counts = [(null if c in unknown else nw.col(c).fill_null(0).cast(nw.Int64)).alias(c) for c in columns]
+    f = f.select(*labels, *counts)
+    if keys:
+        f = f.sort(*keys)
+    native = f.to_native()
+    if f.implementation.is_pandas():
+        native = native.astype(dict.fromkeys(columns, "Int64")).reset_index(drop=True)
+    return native
+
+
+def activity_counts(reach_outs: IntoFrameT, messages: Any, start: dt.date | str, end: dt.date | str,
+                    tz: str = "UTC", by: Sequence[str] | str | None = None) -> IntoFrameT:
+    """The activity view: what happened on the dates [start, end] in ``tz``, whatever day the reach outs were
+    created (the cohort view, :func:`~talentstats.stats.metrics.campaign_stats`, counts by creation date).
+
+    ``messages`` is the message table (same kind of frame), or None without a messages export (messages_sent is
+    then null). ``by``: campaign, sender, day, week, month (of each event's own date in ``tz``) and step (messages
+    only: the other counts are null in rows keyed by step). Groups without any event are omitted; without ``by``
+    the result is one row, the total. reach_outs_started is null when no reach out has a first_sent_at at all;
+    responses_time_unknown (created on or before ``end``, responded, time unknown) is null in rows keyed by a
+    date, since it has none.
+    """
+    keys = check_activity_keys(by)
+    lo, hi = _bounds(start, end, tz)
+    f = nw.from_native(reach_outs)
+    _need(f, ["reach_out_id", "created_at", "state", "response_via", "response_type", *EVENT_COLUMNS],
+          "reach_outs")
+    if "step" in keys and messages is None:
+        raise UsageError("step needs a messages export", parameter="by", value="step")
+    dated = any(k in TIME_KEYS for k in keys)
+    unknown = {"messages_sent"} if messages is None else set()
+    if "step" in keys:
+        unknown |= set(ACTIVITY) - {"messages_sent"}
+    if dated:
+        unknown.add("responses_time_unknown")
+    if "reach_outs_started" not in unknown and not _scalar(f.select(nw.col("first_sent_at").count())):
+        unknown.add("reach_outs_started")
+
+    plain = [k for k in keys if k not in TIME_KEYS]
+    parts = []
+    if messages is not None:
+        m = nw.from_native(messages)
+        _need(m, ["reach_out_id", "sent_at", *(["step"] if "step" in keys else [])], "messages")
+        m = m.filter(_in("sent_at", lo, hi))
+        joined = [k for k in plain if k != "step"]
+        if joined:  # campaign and sender are the reach out's
+            m = m.select("reach_out_id", "sent_at", *(["step"] if "step" in keys else [])).join(
+                f.select("reach_out_id", *joined), on="reach_out_id", how="left")
+        parts.append(_part(m, keys, tz, "sent_at", "messages_sent"))
+    if "step" not in keys:
+        for event, name in (("first_sent_at", "reach_outs_started"), ("first_opened_at", "opens")):
+            if name not in unknown:
+                parts.append(_part(f.filter(_in(event, lo, hi)), keys, tz, event, name))
+        responded = f.filter(responded_expr() & _in("responded_at", lo, hi))
+        parts.append(_part(responded, keys, tz, "responded_at", "responses",
+                           {"interested": flag_exprs()["interested"]}))
+        if not dated:
+            late = f.filter(responded_expr() & nw.col("responded_at").is_null() & (nw.col("created_at") < hi))
+            parts.append(_part(late, keys, tz, None, "responses_time_unknown"))
+    return _finish(_stack_and_sum(parts, keys, tz, ACTIVITY), keys, ACTIVITY, sorted(unknown))
+
+
+def reconcile(reach_outs: IntoFrameT, start: dt.date | str, end: dt.date | str, tz: str = "UTC",
+              by: Sequence[str] | str | None = None) -> IntoFrameT:
+    """The cohort view and the activity view of [start, end] in ``tz``, reconciled: how the range's cohort
+    responses (created in range, responded) split by when they arrived, and how the range's activity responses
+    (responded_at in range) split by cohort. Exactly:
+
+    - ``cohort_responses = received_in_range + received_after + time_unknown``;
+    - ``activity_responses = received_in_range + from_earlier_cohorts``;
+
+    and the same for opens (``opens_cohort`` counts opened == True; times are first_opened_at). Every count is an
+    integer: rows that break the loader's guarantees (an event before creation) still add up, as
+    ``from_earlier_cohorts``. ``by``: campaign and/or sender. Groups with neither a reach out created in range nor
+    an event in range are omitted; without ``by`` the result is one row, the total.
+    """
+    keys = check_activity_keys(by, RECONCILE_KEYS)
+    lo, hi = _bounds(start, end, tz)
+    f = nw.from_native(reach_outs)
+    _need(f, ["created_at", "state", "response_via", "opened", "responded_at", "first_opened_at"], "reach_outs")
+    cohort = (nw.col("created_at") >= lo) & (nw.col("created_at") < hi)
+    f = f.select(*keys, _c=cohort, _r=responded_expr(), _ri=_in("responded_at", lo, hi),
+                 _rk=~nw.col("responded_at").is_null(), _o=nw.col("opened").fill_null(False),
+                 _oi=_in("first_opened_at", lo, hi), _ok=~nw.col("first_opened_at").is_null())
+    f = f.filter(nw.col("_c") | (nw.col("_r") & nw.col("_ri")) | nw.col("_oi"))
+    f = f.with_columns(_rc=nw.col("_c") & nw.col("_r"), _oc=nw.col("_c") & nw.col("_o"),
+                       _ra=nw.col("_r") & nw.col("_ri"))
+
+    def split(in_cohort: str, known: str, in_range: str, activity: str) -> list[nw.Expr]:
+        c, k, i, a = nw.col(in_cohort), nw.col(known), nw.col(in_range), nw.col(activity)
+        return [c, c & i, c & k & ~i, c & ~k, a & ~c, a]  # (in the order of _SPLIT)
+
+    flags = split("_rc", "_rk", "_ri", "_ra") + split("_oc", "_ok", "_oi", "_oi")
+    f = f.with_columns(*[e.cast(nw.Int64).alias(name) for name, e in zip(RECONCILE, flags, strict=True)])
+    sums = [nw.col(name).sum() for name in RECONCILE]
+    f = f.group_by(*keys).agg(*sums) if keys else f.select(*sums)
+    return _finish(f, keys, RECONCILE)
