@@ -77,7 +77,8 @@ def _per_step(reach_outs: Any, messages: Any, lo: dt.datetime, hi: dt.datetime, 
 
 
 def _counts(per: Any, keys: list[str]) -> Any:
-    """Long rows (keys, step, sent, first_opens, replies) from the per (reach out, step) frame, one count each."""
+    """Long rows (keys, step, sent, first_opens, replies) from the per (reach out, step) frame, one count each;
+    unknown steps dropped (before the cast: Dask cannot cast a missing integer)."""
     per_ro = per.group_by("reach_out_id").agg(nw.col("_open").min().alias("_first"),
                                               nw.col("_last").max().alias("_latest"))
     both = per.join(per_ro, on="reach_out_id", how="inner")
@@ -92,7 +93,7 @@ def _counts(per: Any, keys: list[str]) -> Any:
         "replies": last,
     }
     long = [
-        part.group_by(*keys, "step").agg(nw.len().alias(name))
+        part.group_by(*keys, "step").agg(nw.len().alias(name)).filter(~nw.col("step").is_null())
         .select(*keys, nw.col("step").cast(nw.Int64),
                 *[nw.col(c).cast(nw.Int64) if c == name else zero.alias(c) for c in _COUNTS])
         for name, part in parts.items()
@@ -113,7 +114,7 @@ def step_stats(reach_outs: IntoFrameT, messages: IntoFrameT | None, start: dt.da
     lo, hi = _bounds(start, end, tz)
     _check_steps(messages)
     per = _per_step(nw.from_native(reach_outs), nw.from_native(messages), lo, hi, keys)
-    out = _counts(per, keys).filter(~nw.col("step").is_null())
+    out = _counts(per, keys)
     out = out.group_by(*keys, "step").agg(*[nw.col(c).sum() for c in _COUNTS])
     out = out.with_columns(*[nw.col(c).cast(nw.Int64) for c in _COUNTS])
     rate = nw.when(nw.col("sent") > 0).then(nw.col("replies").cast(nw.Float64) / nw.col("sent").cast(nw.Float64))
