@@ -223,10 +223,12 @@ def reconcile(reach_outs: IntoFrameT, start: dt.date | str, end: dt.date | str, 
     - ``cohort_responses = received_in_range + received_after + time_unknown``;
     - ``activity_responses = received_in_range + from_earlier_cohorts``;
 
-    and the same for opens (``opens_cohort`` counts opened == True; times are first_opened_at). Every count is an
-    integer: rows that break the loader's guarantees (an event before creation) still add up, as
-    ``from_earlier_cohorts``. ``by``: campaign and/or sender. Groups with neither a reach out created in range nor
-    an event in range are omitted; without ``by`` the result is one row, the total.
+    and the same for opens (``opens_cohort`` counts opened == True; times are first_opened_at). Each side is a
+    partition of its rows, so the sums hold even on rows that break the loader's guarantee (event >= created_at):
+    a cohort event before the range counts as ``received_after`` (known, not in range), an event in range of a
+    reach out created after it as ``from_earlier_cohorts`` (in the activity, not in the cohort). ``by``: campaign
+    and/or sender. Groups with neither a reach out created in range nor an event in range are omitted; without
+    ``by`` the result is one row, the total.
     """
     keys = check_activity_keys(by, RECONCILE_KEYS)
     lo, hi = _bounds(start, end, tz)
