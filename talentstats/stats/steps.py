@@ -55,6 +55,17 @@ def _check_steps(messages: Any) -> None:
         raise no_step
 
 
+def _same_kind(m: Any, f: Any) -> Any:
+    """The messages as frames of the reach outs' engine: an eager table of another kind (the loader's Arrow
+    messages beside a pandas table) is converted; lazy frames must already be of the same engine (and for
+    DuckDB of the same connection)."""
+    if m.implementation == f.implementation or not isinstance(m, nw.DataFrame):
+        return m
+    if isinstance(f, nw.LazyFrame):
+        return m.lazy(backend=f.implementation)
+    return nw.from_arrow(m.to_arrow(), backend=f.implementation)
+
+
 def _per_step(reach_outs: Any, messages: Any, lo: dt.datetime, hi: dt.datetime, keys: list[str]) -> Any:
     """Per (reach out, step) of the cohort: whether sent, its earliest open, and its latest send at or before
     the reach out's (known) reply."""
@@ -106,14 +117,16 @@ def step_stats(reach_outs: IntoFrameT, messages: IntoFrameT | None, start: dt.da
     """Per step of the sequence (and ``by``: campaign, sender) for the reach outs created on [start, end] in
     ``tz``: sent, first_opens, replies and reply_rate - which e-mail gets the opens and the replies.
 
-    ``messages`` is the messages table (reach_out_id, step, sent_at, opened_at) of the same engine as
-    ``reach_outs``. Rows: each (keys, step) with a count, sorted by keys and step; steps unknown (null) are not
-    shown. Raises UsageError when there are no messages or none has a step number.
+    ``messages`` is the messages table (reach_out_id, step, sent_at, opened_at): of the same engine as
+    ``reach_outs``, or any eager table (e.g. the loader's Arrow table), converted. Rows: each (keys, step) with
+    a count, sorted by keys and step; steps unknown (null) are not shown. Raises UsageError when there are no
+    messages or none has a step number.
     """
     keys = _step_keys(by)
     lo, hi = _bounds(start, end, tz)
     _check_steps(messages)
-    per = _per_step(nw.from_native(reach_outs), nw.from_native(messages), lo, hi, keys)
+    f = nw.from_native(reach_outs)
+    per = _per_step(f, _same_kind(nw.from_native(messages), f), lo, hi, keys)
     out = _counts(per, keys)
     out = out.group_by(*keys, "step").agg(*[nw.col(c).sum() for c in _COUNTS])
     out = out.with_columns(*[nw.col(c).cast(nw.Int64) for c in _COUNTS])

@@ -12,6 +12,7 @@ import random
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -108,6 +109,12 @@ def test_steps_a_step_with_opens_but_no_send_has_a_null_rate():
     table = canonical([dict(id="x", created_at=t("2026-11-02 08:00"))])
     msgs = messages([("x", 4, None, "2026-11-03 08:00")])
     assert rows_of(step_stats(table, msgs, "2026-11-02", "2026-11-08")) == [row(4, 0, 1, 0, None)]
+
+
+def test_steps_take_the_loaders_arrow_messages_beside_a_pandas_table():
+    arrow = pa.Table.from_pandas(MESSAGES, preserve_index=False)
+    assert rows_of(step_stats(REACH_OUTS, arrow, "2026-11-02", "2026-11-08", by="campaign")) == rows_of(
+        step_stats(REACH_OUTS, MESSAGES, "2026-11-02", "2026-11-08", by="campaign"))
 
 
 def test_steps_empty_range_and_errors():
