@@ -88,6 +88,19 @@ def _scalar(f: Any) -> Any:
     return f.item()
 
 
+def _like(m: Any, f: Any) -> Any:
+    """The message table as the same kind of frame as the reach outs, since a join needs one backend (the loader
+    hands the messages over as an Arrow table beside a pandas Reach Out table)."""
+    if m.implementation == f.implementation:
+        return m
+    if isinstance(m, nw.DataFrame) and isinstance(f, nw.DataFrame):
+        return nw.from_arrow(m.to_arrow(), backend=f.implementation)
+    if isinstance(m, nw.DataFrame) and (f.implementation.is_polars() or f.implementation.is_dask()):
+        return m.lazy(backend=f.implementation)
+    raise UsageError(f"the messages are a {m.implementation} frame and the reach outs a {f.implementation} one: "
+                     "give both as the same kind", parameter="messages")
+
+
 def _part(f: Any, keys: list[str], tz: str, event: str | None, count: str,
           sums: dict[str, nw.Expr] | None = None) -> Any:
     """Additive counts of the (already filtered) rows of ``f`` per group: the plain keys, plus the local date key
@@ -157,8 +170,9 @@ def _finish(f: Any, keys: list[str], columns: Sequence[str], unknown: Sequence[s
     if keys:
         f = f.sort(*keys)
     native = f.to_native()
-    if f.implementation.is_pandas():
-        native = native.astype(dict.fromkeys(columns, "Int64")).reset_index(drop=True)
+    if f.implementation.is_pandas():  # (step: a float column when messages came from Arrow with null steps)
+        steps = {"step": "Int64"} if "step" in keys else {}
+        native = native.astype(dict.fromkeys(columns, "Int64") | steps).reset_index(drop=True)
     return native
 
 
@@ -193,7 +207,7 @@ def activity_counts(reach_outs: IntoFrameT, messages: Any, start: dt.date | str,
     plain = [k for k in keys if k not in TIME_KEYS]
     parts = []
     if messages is not None:
-        m = nw.from_native(messages)
+        m = _like(nw.from_native(messages), f)
         _need(m, ["reach_out_id", "sent_at", *(["step"] if "step" in keys else [])], "messages")
         m = m.filter(_in("sent_at", lo, hi))
         joined = [k for k in plain if k != "step"]

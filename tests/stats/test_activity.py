@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from talentstats.errors import UsageError
+from talentstats.load.loader import read_reach_outs
 from talentstats.stats.activity import ACTIVITY, RECONCILE, activity_counts, reconcile
 from talentstats.stats.engines import collect, quiet
 from talentstats.stats.metrics import stats_dicts
@@ -501,3 +503,36 @@ def test_dictionary_text_keys_give_the_same_rows(data):
             rows(activity_counts(table, msgs, "2026-03-01", "2026-04-30", "UTC", by))
     assert rows(reconcile(coded, "2026-03-09", "2026-03-22", by="campaign,sender")) == \
         rows(reconcile(table, "2026-03-09", "2026-03-22", by="campaign,sender"))
+
+
+def test_arrow_messages_beside_any_reach_out_frame(data):
+    """The loader hands the messages over as an Arrow table: they are taken as the reach outs' kind of frame."""
+    table, msgs = data
+    arrow = pa.Table.from_pandas(msgs, preserve_index=False)
+    for by in (None, "campaign,step", "week"):
+        want = rows(activity_counts(table, msgs, "2026-03-09", "2026-04-05", "Europe/Berlin", by))
+        for engine in ("pandas", "polars", "polars-lazy", "dask"):
+            with quiet():
+                got = rows(activity_counts(on_engine(engine, "Europe/Berlin")(table), arrow, "2026-03-09",
+                                           "2026-04-05", "Europe/Berlin", by))
+            assert got == want, (engine, by)
+    duck = on_engine("duckdb", "UTC")
+    with pytest.raises(UsageError) as err:
+        activity_counts(duck(table), arrow, "2026-03-09", "2026-04-05", by="campaign")
+    assert err.value.parameter == "messages"
+
+
+def test_the_sample_adds_up():
+    """The sample export (and its messages) through the loader: the reconciliation adds up per campaign and in
+    total, and its activity side is the activity view's."""
+    sample_dir = Path(__file__).resolve().parents[2] / "sample_data"
+    loaded = read_reach_outs(sample_dir / "reach_outs.csv", messages=sample_dir / "messages.csv")
+    for tz, start, end in (("UTC", "2026-11-09", "2026-11-15"), ("Europe/Berlin", "2026-10-01", "2026-10-31")):
+        by_campaign = rows(reconcile(loaded.table, start, end, tz, "campaign"))
+        total = row(reconcile(loaded.table, start, end, tz))
+        for r in [*by_campaign, total]:
+            check_identity(r)
+        assert all(total[c] == sum(r[c] for r in by_campaign) for c in RECONCILE)
+        act = row(activity_counts(loaded.table, loaded.messages, start, end, tz))
+        assert (act["responses"], act["opens"]) == (total["activity_responses"], total["opens_activity"])
+        assert act["messages_sent"] > 0 and total["cohort_responses"] > 0
