@@ -8,18 +8,31 @@ pandas, plotly or papermill before the first byte of an export is read.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from talentstats import cliopts
+from talentstats import clievents, cliopts
+from talentstats.cliopts import (
+    WEEK_HELP,
+    AsOfVersion,
+    Dayfirst,
+    Files,
+    MapFile,
+    Maps,
+    Messages,
+    Rejects,
+    Sheet,
+    SourceTz,
+    Strict,
+    Tz,
+    exit_now,
+    load_options,
+    write_out,
+)
 from talentstats.errors import TalentstatsError, UsageError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from talentstats.load.options import LoadOptions
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode="markdown",
@@ -33,46 +46,8 @@ FLAGS = {"fmt": "--format", "formats": "--format", "source_tz": "--source-tz", "
          "dask_scheduler": "--dask-scheduler", "spark_master": "--spark-master", "dates": "--start/--end",
          "as_of_version": "--as-of-version", "out": "--out", "pdf_timeout": "--pdf-timeout", "bind": "--bind",
          "allow_host": "--allow-host", "token": "--token", "max_kernels": "--max-kernels",
-         "rejects": "--rejects", **cliopts.LIMIT_FLAGS}
-
-
-Files = Annotated[list[Path], typer.Argument(help="Reach-out export files or folders (CSV, XLSX, Parquet, JSONL), "
-                                                  "or a dataset folder.", metavar="FILES")]
-Messages = Annotated[list[Path] | None, typer.Option("--messages", help="Per-message export(s) giving opens.",
-                                                     metavar="PATH")]
-Tz = Annotated[str, typer.Option("--tz", help="Report time zone (IANA name).", metavar="ZONE")]
-SourceTz = Annotated[str, typer.Option("--source-tz", help="Time zone of timestamps without a UTC offset.",
-                                       metavar="ZONE")]
-Maps = Annotated[list[str] | None, typer.Option("--map", parser=cliopts.map_item, metavar="HEADER=column",
-                                                            help="Map a header no alias knows to a column.")]
-MapFile = Annotated[Path | None, typer.Option("--map-file", help="TOML/JSON file of header = column pairs.",
-                                              metavar="PATH")]
-Sheet = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name or 0-based number.", metavar="NAME")]
-Strict = Annotated[bool, typer.Option("--strict", help="Fail on any rejected row.")]
-Rejects = Annotated[Path | None, typer.Option("--rejects", help="Write rejected rows with reasons to this CSV.",
-                                              metavar="PATH")]
-Dayfirst = Annotated[bool, typer.Option("--dayfirst", help="Read ambiguous dates like 03/04/2026 as 3 April.")]
-AsOfVersion = Annotated[int | None, typer.Option("--as-of-version", metavar="N",
-                                                 help="From a dataset: read version N (as it stood after that "
-                                                      "ingest); default the latest.")]
-WEEK_HELP = ("YYYY-Www; 'last' = the last complete week before today (for schedules); 'latest' = the newest "
-             "complete week in the data (for exports that stopped).")
-
-
-def load_options(messages: list[Path] | None = None, source_tz: str = "UTC", maps: list[Any] | None = None,
-                 map_file: Path | None = None, sheet: str | None = None, dayfirst: bool = False,
-                 strict: bool = False, rejects: Path | None = None, limits: Any = None) -> LoadOptions:
-    """The LoadOptions of the loading flags (``--map`` wins over ``--map-file``; ``limits``: the read-limit flags,
-    see :func:`talentstats.cliopts.limits_of`)."""
-    from talentstats.load.headers import read_map_file
-    from talentstats.load.options import LoadOptions
-
-    read_limits = cliopts.limits_of(limits)
-    mapping = read_map_file(map_file, read_limits) if map_file else {}
-    mapping.update(dict(maps or ()))
-    sheet_value: str | int | None = int(sheet) if sheet is not None and sheet.strip().isdigit() else sheet
-    return LoadOptions(messages=tuple(messages or ()), mapping=mapping, source_tz=source_tz, sheet=sheet_value,
-                       dayfirst=dayfirst, strict=strict, rejects=rejects, limits=read_limits)
+         "rejects": "--rejects", "view": "--view", "metric": "--metric", "messages": "--messages",
+         **cliopts.LIMIT_FLAGS}
 
 
 @app.command(epilog="Examples:\n\n  talentstats stats exports/ --week last --by campaign\n\n"
@@ -111,8 +86,14 @@ def stats(
     spark_master: Annotated[str | None, typer.Option("--spark-master", metavar="URL",
                                                      help="Spark master URL (spark://host:7077, yarn, local[4]).")]
     = None,
+    view: Annotated[str, typer.Option("--view", metavar="VIEW", help="cohort (default: what became of the reach "
+                                      "outs created in the range), activity (what happened in the range, by the "
+                                      "date of each event) or reconcile (the two side by side, adding up).")]
+    = "cohort",
+    time_to_reply: Annotated[bool, typer.Option("--time-to-reply", help="Add the median, p75 and p90 hours from "
+                                                "first send to reply (and n) of the range's cohort.")] = False,
 ) -> None:
-    """The five campaign statistics for reach outs created in a date range.
+    """The five campaign statistics for reach outs created in a date range (or, with --view, what happened in it).
 
     FILES may be a dataset folder made by `talentstats ingest` (or its URL, with --engine): only the months of
     the range are read. --engine chooses where the statistics are computed; the numbers are the same on every
@@ -129,32 +110,25 @@ def stats(
     options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst, strict, rejects,
                            (max_field_bytes, max_inflated_bytes, read_limit))
     options = options.but(as_of_version=as_of_version) if as_of_version is not None else options
+    view = view.strip().lower()
+    if view != "cohort" or time_to_reply:
+        from talentstats.present.eventout import render_events_bytes
+        from talentstats.stats.eventquery import compute_view
+
+        if dask_scheduler or spark_master:
+            raise UsageError("a cluster is for the cohort view", parameter="view", value=view)
+        write_out(render_events_bytes(fmt, compute_view(files, view=view, options=options, start=start, end=end,
+                                                     week=week, tz=tz, by=by, time_to_reply_=time_to_reply,
+                                                     engine=engine.strip().lower())))
+        exit_now()
+        return
     from talentstats.present.output import render_stats_bytes  # (pandas, narwhals: imported when the command runs)
     from talentstats.stats.query import compute_stats
 
     result = compute_stats(files, options=options, start=start, end=end, week=week, tz=tz, by=by,
                            engine=engine.strip().lower(), dask_scheduler=dask_scheduler, spark_master=spark_master)
-    _write(render_stats_bytes(fmt, result))
-    _exit_now()
-
-
-def _write(data: bytes) -> None:
-    """UTF-8 output as is (a large JSON is never decoded); as text where stdout is a text stream only."""
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is not None:
-        sys.stdout.flush()
-        buffer.write(data)
-    else:
-        sys.stdout.write(data.decode())
-
-
-def _exit_now() -> None:
-    """End a read-only command at once: its output is written, nothing is left to clean up, and tearing down
-    pandas, Arrow and their thread pools takes a tenth of a second or more."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    if not hasattr(sys, "ps1") and "pytest" not in sys.modules:  # (not in a REPL or a test)
-        os._exit(0)
+    write_out(render_stats_bytes(fmt, result))
+    exit_now()
 
 
 @app.command(epilog="Examples:\n\n  talentstats report exports/ --week last --out reports\n\n"
@@ -347,6 +321,8 @@ def sample(
     typer.echo(f"wrote {paths.reach_outs} and {paths.messages}")
 
 
+app.command(epilog=clievents.STEPS_EXAMPLE)(clievents.steps)
+app.command(epilog=clievents.TRIANGLE_EXAMPLE)(clievents.triangle)
 app.callback()(cliopts.debug_flag)
 
 

@@ -4,8 +4,10 @@ line: what :mod:`talentstats.cli` imports so that it stays one parse and one lib
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -16,6 +18,7 @@ from talentstats.load.limits import parse_limit_item, parse_size
 
 if TYPE_CHECKING:  # pragma: no cover
     from talentstats.load.limits import Limits
+    from talentstats.load.options import LoadOptions
 
 #: library parameter -> the flag that sets it, for the read limits (merged into ``talentstats.cli.FLAGS``)
 LIMIT_FLAGS = {"limits": "--read-limit", "max_field_bytes": "--max-field-bytes",
@@ -94,3 +97,61 @@ def internal_error(err: BaseException) -> int:
     typer.echo(f"talentstats: internal error: {type(err).__name__}: {text} (run with --debug for the traceback)",
                err=True)
     return 70
+
+
+Files = Annotated[list[Path], typer.Argument(help="Reach-out export files or folders (CSV, XLSX, Parquet, JSONL), "
+                                                  "or a dataset folder.", metavar="FILES")]
+Messages = Annotated[list[Path] | None, typer.Option("--messages", help="Per-message export(s) giving opens.",
+                                                     metavar="PATH")]
+Tz = Annotated[str, typer.Option("--tz", help="Report time zone (IANA name).", metavar="ZONE")]
+SourceTz = Annotated[str, typer.Option("--source-tz", help="Time zone of timestamps without a UTC offset.",
+                                       metavar="ZONE")]
+Maps = Annotated[list[str] | None, typer.Option("--map", parser=map_item, metavar="HEADER=column",
+                                                            help="Map a header no alias knows to a column.")]
+MapFile = Annotated[Path | None, typer.Option("--map-file", help="TOML/JSON file of header = column pairs.",
+                                              metavar="PATH")]
+Sheet = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name or 0-based number.", metavar="NAME")]
+Strict = Annotated[bool, typer.Option("--strict", help="Fail on any rejected row.")]
+Rejects = Annotated[Path | None, typer.Option("--rejects", help="Write rejected rows with reasons to this CSV.",
+                                              metavar="PATH")]
+Dayfirst = Annotated[bool, typer.Option("--dayfirst", help="Read ambiguous dates like 03/04/2026 as 3 April.")]
+AsOfVersion = Annotated[int | None, typer.Option("--as-of-version", metavar="N",
+                                                 help="From a dataset: read version N (as it stood after that "
+                                                      "ingest); default the latest.")]
+WEEK_HELP = ("YYYY-Www; 'last' = the last complete week before today (for schedules); 'latest' = the newest "
+             "complete week in the data (for exports that stopped).")
+
+
+def load_options(messages: list[Path] | None = None, source_tz: str = "UTC", maps: list[Any] | None = None,
+                 map_file: Path | None = None, sheet: str | None = None, dayfirst: bool = False,
+                 strict: bool = False, rejects: Path | None = None, limits: Any = None) -> LoadOptions:
+    """The LoadOptions of the loading flags (``--map`` wins over ``--map-file``; ``limits``: the read-limit flags,
+    see :func:`talentstats.cliopts.limits_of`)."""
+    from talentstats.load.headers import read_map_file
+    from talentstats.load.options import LoadOptions
+
+    read_limits = limits_of(limits)
+    mapping = read_map_file(map_file, read_limits) if map_file else {}
+    mapping.update(dict(maps or ()))
+    sheet_value: str | int | None = int(sheet) if sheet is not None and sheet.strip().isdigit() else sheet
+    return LoadOptions(messages=tuple(messages or ()), mapping=mapping, source_tz=source_tz, sheet=sheet_value,
+                       dayfirst=dayfirst, strict=strict, rejects=rejects, limits=read_limits)
+
+
+def write_out(data: bytes) -> None:
+    """UTF-8 output as is (a large JSON is never decoded); as text where stdout is a text stream only."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        sys.stdout.flush()
+        buffer.write(data)
+    else:
+        sys.stdout.write(data.decode())
+
+
+def exit_now() -> None:
+    """End a read-only command at once: its output is written, nothing is left to clean up, and tearing down
+    pandas, Arrow and their thread pools takes a tenth of a second or more."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if not hasattr(sys, "ps1") and "pytest" not in sys.modules:  # (not in a REPL or a test)
+        os._exit(0)
