@@ -195,8 +195,8 @@ def check(
     fmt: Annotated[str, typer.Option("--format", help="table or json.", metavar="FORMAT")] = "table",
     fail_on: Annotated[str | None, typer.Option(
         "--fail-on", metavar="KINDS", help="Exit 1 when any of these findings is present: unreadable, rejected, "
-        "duplicates, case_ids, interested_not_responded, responded_without_open, future, stale_campaigns, "
-        "unmatched_messages, merged_spellings, or all.")] = None,
+        "duplicates, case_ids, interested_not_responded, responded_without_open, future, contradicting_events, "
+        "stale_campaigns, unmatched_messages, merged_spellings, or all.")] = None,
     tz: Tz = "UTC",
     source_tz: SourceTz = "UTC",
     limit: Annotated[int, typer.Option("--limit", help="Items listed per finding.", metavar="N")] = 10,

@@ -47,7 +47,8 @@ def test_every_finding_on_a_hand_built_export(cli, export):
                            "responded_at_from_updated_at": 1}
     assert {k: v["count"] for k, v in f.items()} == {
         "unreadable": 0, "rejected": 1, "duplicates": 1, "case_ids": 1, "interested_not_responded": 1,
-        "responded_without_open": 1, "future": 1, "stale_campaigns": 1, "unmatched_messages": None,
+        "responded_without_open": 1, "future": 1, "contradicting_events": None, "stale_campaigns": 1,
+        "unmatched_messages": None,
         "merged_spellings": 0}
     assert f["rejected"]["items"] == [{"file": str(export), "line": 4, "column": "State",
                                        "reason": "unknown state 'Lost'"}]
@@ -68,7 +69,8 @@ def test_every_finding_on_a_hand_built_export(cli, export):
     ("rejected", 1, ["rejected"]),
     ("future,stale-campaigns", 1, ["future", "stale_campaigns"]),
     ("unmatched_messages", 0, []),  # not checked (no messages export): nothing to fail on
-    ("all", 1, [k for k in KINDS if k not in ("unmatched_messages", "unreadable", "merged_spellings")]),
+    ("all", 1, [k for k in KINDS if k not in ("unmatched_messages", "unreadable", "merged_spellings",
+                                              "contradicting_events")]),
 ])
 def test_fail_on_exit_codes(cli, export, fail_on, code, failed):
     got, out, err = cli("check", export, "--format", "json", "--now", NOW, "--fail-on", fail_on)
@@ -204,3 +206,82 @@ def test_merged_spellings_are_listed_with_counts_and_first_lines(cli, tmp_path):
     code, out, err = cli("check", path, "--now", NOW)
     assert '"Sales" (2, spellings.csv:2) / "Sales " (1, spellings.csv:3) / "Sales\\u00a0" (1, spellings.csv:4)' \
         ' -> "Sales"' in out
+
+
+# Events out of order (times UTC). Each reach out is created 2026-11-16 09:00.
+#   e1  clean: step 1 sent 10:00 and opened 11:00 (an open at the send instant and a step sent at the reply
+#       instant are not contradictions: e6)
+#   e2  step 1 sent 10:00, opened 09:30: the message is opened before it was sent, and so the first open (09:30)
+#       is before the first send (10:00)
+#   e3  replied 09:30, step 1 sent 10:00: replied before the first send, and a step sent after the reply
+#   e4  replied 11-18 09:00; step 1 sent 11-16 10:00, step 2 sent 11-20 10:00: a step sent after the reply
+#   e5  step 1 sent 07:00 (before creation), opened 08:00 (before creation: the loader drops the open time, so
+#       no first open is compared with the first send)
+#   e6  replied 11-18 10:00 = step 2's send; step 1 sent and opened at 10:00: nothing out of order
+EVENTS = """
+    Reach Out ID,Campaign,State,Created At,Responded At,Response Via
+    e1,Alpha,3,2026-11-16T09:00:00Z,,
+    e2,Alpha,3,2026-11-16T09:00:00Z,,
+    e3,Alpha,2,2026-11-16T09:00:00Z,2026-11-16T09:30:00Z,Email
+    e4,Beta,2,2026-11-16T09:00:00Z,2026-11-18T09:00:00Z,Email
+    e5,Beta,3,2026-11-16T09:00:00Z,,
+    e6,Beta,2,2026-11-16T09:00:00Z,2026-11-18T10:00:00Z,Email
+    """
+EVENT_MESSAGES = """
+    Message ID,Reach Out ID,Step,Sent At,Opened At
+    m1,e1,1,2026-11-16T10:00:00Z,2026-11-16T11:00:00Z
+    m2,e2,1,2026-11-16T10:00:00Z,2026-11-16T09:30:00Z
+    m3,e3,1,2026-11-16T10:00:00Z,
+    m4,e4,1,2026-11-16T10:00:00Z,
+    m5,e4,2,2026-11-20T10:00:00Z,
+    m6,e5,1,2026-11-16T07:00:00Z,2026-11-16T08:00:00Z
+    m7,e6,1,2026-11-16T10:00:00Z,2026-11-16T10:00:00Z
+    m8,e6,2,2026-11-18T10:00:00Z,
+    """
+
+
+def test_contradicting_events_hand_computed(cli, write):
+    export, messages = write("events.csv", EVENTS), write("messages.csv", EVENT_MESSAGES)
+    code, out, err = cli("check", export, "--messages", messages, "--format", "json", "--now", NOW,
+                         "--tz", "Europe/Berlin", "--fail-on", "contradicting_events")
+    assert (code, err) == (1, "")
+    doc = json.loads(out)
+    assert doc["load"]["messages"]["open_times_before_creation"] == 1  # e5's open at 08:00
+    f = findings(out)["contradicting_events"]
+    assert f["count"] == 4 and f["more_items"] == 0
+    got = {i["reach_out_id"]: (i["campaign"], i["contradictions"]) for i in f["items"]}
+    assert got == {
+        "e2": ("Alpha", ["opened_before_first_send", "message_opened_before_sent"]),
+        "e3": ("Alpha", ["replied_before_first_send", "step_sent_after_reply"]),
+        "e4": ("Beta", ["step_sent_after_reply"]),
+        "e5": ("Beta", ["sent_before_created", "opened_before_created"]),
+    }
+    # times in the --tz given (Berlin is UTC+1 in November); e5's open time was dropped
+    assert f["items"][0]["times"] == {"created": "2026-11-16 10:00", "first_sent": "2026-11-16 11:00",
+                                      "first_opened": "2026-11-16 10:30", "responded": None}
+    assert f["items"][3]["times"]["first_opened"] is None
+    assert f["summary"] == (
+        "4 reach out(s) have event times that contradict each other: opened before its first send (1); replied "
+        "before its first send (1); sent before it was created (1); a message opened before it was sent (1); a "
+        "step sent after the reply (2); a message opened before the reach out was created (open time dropped) "
+        "(1). The loader dropped 1 open time(s) before creation (the opens are kept).")
+    code, out, _ = cli("check", export, "--messages", messages, "--now", NOW, "--limit", "1")
+    assert "  e2: opened before its first send; a message opened before it was sent (created 2026-11-16 09:00, " \
+        "first sent 2026-11-16 10:00, first opened 2026-11-16 09:30)" in out
+    assert "  ... and 3 more (--limit N to show more)" in out
+
+
+def test_contradicting_events_without_messages(cli, write):
+    # no send times at all: not checked; a First Sent At column is enough for the reach-out level reasons
+    code, out, _ = cli("check", write("events.csv", EVENTS), "--format", "json", "--now", NOW)
+    assert findings(out)["contradicting_events"]["count"] is None
+    sent = write("sent.csv", """
+        Reach Out ID,Campaign,State,Created At,First Sent At,Responded At,Response Via
+        s1,Alpha,2,2026-11-16T09:00:00Z,2026-11-16T10:00:00Z,2026-11-16T09:30:00Z,Email
+        s2,Alpha,2,2026-11-16T09:00:00Z,2026-11-16T08:00:00Z,2026-11-17T09:00:00Z,Email
+        s3,Alpha,2,2026-11-16T09:00:00Z,2026-11-16T10:00:00Z,2026-11-17T09:00:00Z,Email
+        """)
+    f = findings(cli("check", sent, "--format", "json", "--now", NOW)[1])["contradicting_events"]
+    assert f["count"] == 2
+    assert [(i["reach_out_id"], i["contradictions"]) for i in f["items"]] == [
+        ("s1", ["replied_before_first_send"]), ("s2", ["sent_before_created"])]

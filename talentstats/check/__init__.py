@@ -10,6 +10,9 @@ case_ids                      ids equal but for letter case ("RO-7" / "ro-7"): k
 interested_not_responded      marked Interested without a response: not counted as Interested
 responded_without_open        responded but no tracked open (a reply does not imply an open; pixels get blocked)
 future                        created after the moment of the check (clock or time-zone errors)
+contradicting_events          events out of order: opened or replied before the first send, a message opened
+                              before it was sent, a step sent after the reply, an open before creation
+                              (:mod:`talentstats.check.events`)
 stale_campaigns               campaigns with no reach out created in the 4 weeks up to the data's newest date
 unmatched_messages            messages whose reach out is not in the reach-out exports
 merged_spellings              raw spellings of one campaign, sender, response via or response type that the text

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from talentstats.check.events import contradicting_events
 from talentstats.check.result import STALE_DAYS, TEXT_COLUMNS, Finding
 from talentstats.dataset.snapshot import is_dataset
 from talentstats.load.accounting import Loaded, reject_kinds
@@ -40,6 +41,7 @@ def all_findings(loaded: Loaded, now: pd.Timestamp, as_of: dt.date | None, tz: s
         _interested_not_responded(table, responded, tz, limit),
         _responded_without_open(table, responded, tz, limit),
         _future(table, now, tz, limit),
+        contradicting_events(loaded, tz, limit),
         _stale(table, as_of, tz, limit),
         _unmatched(report),
         _merged_spellings(report, mapping, sheet, limit, limits),

@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from talentstats.check.events import REASONS
 from talentstats.check.result import CheckResult
 from talentstats.present.formats import terminal_text
 
@@ -112,6 +113,9 @@ def _item_text(kind: str, item: Mapping[str, Any]) -> str:
         shown = " / ".join(f"{_visible(sp['raw'])} ({sp['rows']:,}, {sp['first']})"
                            for sp in item["spellings"])
         return f"{item['column']}: {shown} -> {_visible(item['value'])}"
+    if kind == "contradicting_events":
+        times = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in item["times"].items() if v)
+        return f"{item['reach_out_id']}: {'; '.join(REASONS[r] for r in item['contradictions'])} ({times})"
     if kind == "stale_campaigns":
         return f"{item['campaign']}: last reach out created {item['last_created']} ({item['reach_outs']:,} in all)"
     return str(dict(item))

@@ -10,8 +10,8 @@ from typing import Any
 from talentstats.errors import UsageError
 
 KINDS: tuple[str, ...] = ("unreadable", "rejected", "duplicates", "case_ids", "interested_not_responded",
-                          "responded_without_open", "future", "stale_campaigns", "unmatched_messages",
-                          "merged_spellings")
+                          "responded_without_open", "future", "contradicting_events", "stale_campaigns",
+                          "unmatched_messages", "merged_spellings")
 
 
 
