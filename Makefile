@@ -44,6 +44,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_dashboard.py
 	$(BIN)/python benchmarks/bench_matrix.py --json benchmarks/.data/matrix.json --markdown benchmarks/.data/matrix.md \
 		$(MATRIX_ARGS)
+	$(BIN)/python benchmarks/bench_events.py --markdown benchmarks/.data/events.md  # issue 13: events vs cohort
 
 notebook: $(TEST_STAMP)  # refresh the stored outputs of the weekly report notebook (checked by nbval)
 	$(BIN)/python -m talentstats.report
