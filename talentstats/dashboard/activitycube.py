@@ -25,7 +25,7 @@ from talentstats.errors import UsageError
 from talentstats.stats.activity import ACTIVITY
 from talentstats.stats.timekeys import monday_number
 
-__all__ = ["ACTIVITY", "ACTIVITY_BY", "ActivityCube", "message_rows"]
+__all__ = ["ACTIVITY", "ACTIVITY_BY", "ActivityCube", "message_rows", "times"]
 
 #: what the activity cube groups by
 ACTIVITY_BY: tuple[str, ...] = ("campaign", "sender", "week", "day")
@@ -39,6 +39,14 @@ def _us(column: pd.Series | Any) -> np.ndarray:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
     return values.astype("datetime64[us]").to_numpy().view(np.int64)
+
+
+def times(table: pd.DataFrame, column: str) -> np.ndarray:
+    """An event-time column as int64 microseconds (NaT sentinel where unknown; all unknown when the table, e.g.
+    one made by an older version, has no such column)."""
+    if column not in table.columns:
+        return np.full(len(table), _NAT, dtype=np.int64)
+    return _us(table[column])
 
 
 def message_rows(table: pd.DataFrame, messages: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -93,8 +101,8 @@ class ActivityCube:
         self.has_messages = messages is not None
         responded = base.flags[:, FLAGS.index("responses")] == 1
         interested = base.flags[:, FLAGS.index("interested")] == 1
-        started, opened = _us(table["first_sent_at"]), _us(table["first_opened_at"])
-        answered = _us(table["responded_at"])
+        started, opened = times(table, "first_sent_at"), times(table, "first_opened_at")
+        answered = times(table, "responded_at")
         #: whole-table knowledge, as activity_counts decides it: no time at all = unknown, not 0
         self.unknown = {m for m, known in (("messages_sent", self.has_messages),
                                            ("reach_outs_started", bool((started != _NAT).any())),

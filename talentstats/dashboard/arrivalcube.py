@@ -21,7 +21,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from talentstats.dashboard.activitycube import _NAT, _US_PER_DAY, _us
+from talentstats.dashboard.activitycube import _NAT, _US_PER_DAY, _us, times
 from talentstats.dashboard.cube import FLAGS, DailyCube, Selection, _day
 from talentstats.errors import UsageError
 from talentstats.stats import steps as step_lib
@@ -64,7 +64,7 @@ class ArrivalCube:
         responded = base.flags[:, FLAGS.index("responses")] == 1
         self._ages: dict[str, np.ndarray] = {}
         for metric, column in TRIANGLE_METRICS.items():  # (two metrics)
-            event = _us(table[column])
+            event = times(table, column)
             counted = (event != _NAT) & (event >= base.created_us) & (event <= as_of_us)
             if metric == "responses":
                 counted &= responded
@@ -146,7 +146,7 @@ class ArrivalCube:
     def _step_rows(table: pd.DataFrame, messages: Any) -> pd.DataFrame | None:
         """Per (table row, step): 0/1 sent, first_opens, replies, found by the library's step code; None when
         the messages have no step numbers."""
-        if messages is None:
+        if messages is None or "responded_at" not in table.columns:
             return None
         m = messages.to_pandas() if not isinstance(messages, pd.DataFrame) else messages
         try:

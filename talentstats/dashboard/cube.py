@@ -25,7 +25,7 @@ from talentstats.stats.timekeys import monday_number
 __all__ = ["FLAGS", "DailyCube", "Selection"]
 
 #: additive counts kept per cube cell (the columns ``stat_counts`` returns besides its keys)
-FLAGS: tuple[str, ...] = ("reach_outs", "in_progress", "opens", "responses", "interested", "opens_unknown")
+FLAGS: tuple[str, ...] = ("reach_outs", *flag_exprs())  # (whatever flags the statistics count)
 #: what a cube groups by
 CUBE_KEYS = ("campaign", "sender", "state", "week", "day")
 

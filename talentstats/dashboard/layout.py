@@ -15,7 +15,7 @@ from talentstats.present import charts
 from talentstats.stats.metrics import COUNTS, RATES
 from talentstats.stats.periods import PRESETS
 
-__all__ = ["DASHBOARD_CSS", "TIME_ZONES", "Controls", "arrange", "controls", "heading"]
+__all__ = ["DASHBOARD_CSS", "TIME_ZONES", "Controls", "arrange", "controls", "heading", "tile_box"]
 
 #: the time zones offered (a dashboard started in another one offers it first)
 TIME_ZONES = ["UTC", "Europe/London", "Europe/Berlin", "Europe/Lisbon", "America/New_York", "America/Chicago",
@@ -99,20 +99,23 @@ def controls(*, tz: str, start: dt.date, end: dt.date, campaigns: Sequence[Any],
     )
 
 
-def arrange(c: Controls, *, data_note: Any, period: Any, tiles: Mapping[str, Any], status: Any,
-            figures: Mapping[str, Any], table_html: Any, drill_html: Any, include_pii: bool) -> Any:
+def arrange(c: Controls, *, data_note: Any, period: Any, tiles: Mapping[str, Any] | w.Widget, status: Any,
+            figures: Mapping[str, Any], table_html: Any, drill_html: Any, include_pii: bool, mode: Any = None,
+            sections: Sequence[Any] = ()) -> Any:
     """The whole dashboard as one box: controls, period line, tiles, charts, comparison table and drill-down.
 
     Args:
         c: the controls.
         data_note: the note on what was loaded.
         period: the period line.
-        tiles: one KPI tile per metric.
+        tiles: one KPI tile per metric, or a box of tiles (:func:`tile_box`).
         status: the update status line.
-        figures: FigureWidgets ``funnel``, ``states``, ``trend`` and ``comparison``.
+        figures: widgets ``funnel``, ``states``, ``trend`` and ``comparison`` (FigureWidgets, or boxes).
         table_html: the comparison table.
         drill_html: the drill-down table.
         include_pii: whether the drill-down shows prospect names and emails (said under its heading).
+        mode: a row above the period line (the cohort/activity toggle), if any.
+        sections: more sections, shown after the trend.
 
     Returns:
         An ipywidgets VBox.
@@ -122,9 +125,7 @@ def arrange(c: Controls, *, data_note: Any, period: Any, tiles: Mapping[str, Any
                   layout=w.Layout(margin="0 0 0 90px"))
     top = w.VBox([w.HBox([c.preset, c.start, c.end, c.tz], layout=row), w.HBox([c.campaigns, c.senders], layout=row),
                   hint, data_note])
-    tile_rows = w.Layout(display="flex", flex_flow="row wrap", grid_gap="8px", margin="4px 0")
-    tile_box = w.VBox([w.HBox([tiles[m] for m in COUNTS], layout=tile_rows),
-                       w.HBox([tiles[m] for m in RATES], layout=tile_rows)])
+    tiles_shown = tiles if isinstance(tiles, w.Widget) else tile_box(tiles)
     half = w.Layout(flex="1 1 480px", min_width="420px")
     # columns (not rows): a figure stretches to the width of a column box, and can shrink with it
     funnel_box, states_box = w.VBox([figures["funnel"]], layout=half), w.VBox([figures["states"]], layout=half)
@@ -139,5 +140,19 @@ def arrange(c: Controls, *, data_note: Any, period: Any, tiles: Mapping[str, Any
         w.HTML('<span class="ts-muted">The reach outs behind a tile, for the range and selections above'
                f"{'' if include_pii else ' (ids only: prospect names and emails are not shown)'}.</span>"),
         c.drill, drill_html])
-    return w.VBox([w.HTML(DASHBOARD_CSS), top, period, tile_box, status, charts_row, figures["trend"],
-                   table_box, drill_box], layout=w.Layout(width="100%"))
+    return w.VBox([w.HTML(DASHBOARD_CSS), top, *([mode] if mode is not None else []), period, tiles_shown, status,
+                   charts_row, figures["trend"], *sections, table_box, drill_box], layout=w.Layout(width="100%"))
+
+
+def tile_box(tiles: Mapping[str, Any]) -> Any:
+    """The KPI tiles in two rows: counts, then rates.
+
+    Args:
+        tiles: one tile widget per metric of :data:`talentstats.dashboard.text.KPIS`.
+
+    Returns:
+        An ipywidgets VBox.
+    """
+    tile_rows = w.Layout(display="flex", flex_flow="row wrap", grid_gap="8px", margin="4px 0")
+    return w.VBox([w.HBox([t for m, t in tiles.items() if m in COUNTS], layout=tile_rows),
+                   w.HBox([t for m, t in tiles.items() if m in RATES], layout=tile_rows)])
