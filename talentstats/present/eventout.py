@@ -92,6 +92,8 @@ def render_events_bytes(fmt: str, result: Any) -> bytes:
     if fmt == "json":
         return (json.dumps(doc, ensure_ascii=False) + "\n").encode()
     rows = doc["rows"]
+    if fmt == "table" and result.kind == "triangle":
+        return _triangle_table(doc).encode()
     columns = _columns(result, rows)
     if fmt == "csv":
         import pandas as pd  # (a CSV of a few rows)
@@ -133,6 +135,37 @@ def _table(doc: dict[str, Any], result: Any, columns: list[str]) -> str:
         buf.write(f"Note: {terminal_text(note)}.\n")
     if result.report is not None:
         buf.write(load_summary(result.report) + "\n")
+    return buf.getvalue()
+
+
+def _triangle_table(doc: dict[str, Any]) -> str:
+    """The triangle as people read one: a row per creation week, a column per week of age, each cell the count
+    and the cumulative rate (a young week has fewer columns: its later ages have not happened yet)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    ages = sorted({r["age_weeks"] for r in doc["rows"]})
+    metric = doc.get("metric", "responses")
+    table = Table(title=Text(f"How {metric} arrive with age: reach outs created {doc['start']} – {doc['end']} "
+                             f"({doc['tz']}); count (cumulative rate) by weeks of age"), title_justify="left")
+    table.add_column(Text("Created"))
+    table.add_column(Text("Reach Outs"), justify="right")
+    for a in ages:
+        table.add_column(Text(f"{a} wk"), justify="right")
+    weeks: dict[str, dict[int, dict[str, Any]]] = {}
+    for r in doc["rows"]:
+        weeks.setdefault(r["created_week"], {})[r["age_weeks"]] = r
+    for week, cells in weeks.items():
+        first = next(iter(cells.values()))
+        table.add_row(Text(week), Text(fmt_count(first["reach_outs"])),
+                      *[Text(f"{fmt_count(cells[a]['count'])} ({fmt_rate(cells[a]['cumulative_rate'])})"
+                             if a in cells else "") for a in ages])
+    buf = io.StringIO()
+    Console(file=buf, width=max(100, 16 * len(ages) + 30), force_terminal=False, color_system=None, emoji=False,
+            highlight=False).print(table)
+    for note in doc["notes"]:
+        buf.write(f"Note: {terminal_text(note)}.\n")
     return buf.getvalue()
 
 
