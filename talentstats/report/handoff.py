@@ -1,9 +1,10 @@
 """What a report run and its notebook kernels exchange: the loaded data going in, the headline numbers coming out.
 
-A report run loads the exports once and writes the canonical table with its load report to a *snapshot* (one
-Parquet file); every notebook kernel reads that snapshot (:func:`read_snapshot`) instead of parsing the exports
-again. The notebook records its headline numbers as a display output of type :data:`HEADLINE_MIME`, which the run
-reads back from the executed notebook (:func:`read_headline`) for the summary and the index page.
+A report run loads the exports once and writes the canonical table with its load report to a *snapshot* (one Parquet
+file, and the messages of a messages export in a second one beside it); every notebook kernel reads that snapshot
+(:func:`read_snapshot`) instead of parsing the exports again. The notebook records its headline numbers as a display
+output of type :data:`HEADLINE_MIME`, which the run reads back from the executed notebook (:func:`read_headline`)
+for the summary and the index page.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from talentstats.load.normalize import to_pandas
 HEADLINE_MIME = "application/vnd.talentstats.headline+json"
 #: the Parquet metadata key of a snapshot's load report
 _LOAD_KEY = b"talentstats.load"
+#: the Parquet metadata key naming a snapshot's messages file (absent: no messages export)
+_MESSAGES_KEY = b"talentstats.messages"
 SNAPSHOT_NAME = "snapshot.parquet"
 
 
@@ -33,6 +36,7 @@ def write_snapshot(loaded: Loaded, path: str | Path, *, pii: bool = True) -> Pat
     """Write a loaded table and its load report to one Parquet file, for :func:`read_snapshot`.
 
     The load report keeps its counts, files and the reasons of rejected rows (their raw values are left out).
+    The messages (no personal data: ids, steps and times) go to ``<path stem>.messages.parquet`` beside it.
 
     Args:
         loaded: the canonical pandas table and its report (see :func:`talentstats.load.loader.load`).
@@ -51,8 +55,19 @@ def write_snapshot(loaded: Loaded, path: str | Path, *, pii: bool = True) -> Pat
                 frame[column] = frame[column].where(frame[column].isna())
     table = pa.Table.from_pandas(frame, preserve_index=False)
     meta = {**(table.schema.metadata or {}), _LOAD_KEY: json.dumps(_report_dict(loaded.report)).encode()}
+    if loaded.messages is not None:
+        messages = path.with_name(path.stem + ".messages.parquet")
+        pq.write_table(_arrow(loaded.messages), messages)
+        meta[_MESSAGES_KEY] = messages.name.encode()
     pq.write_table(table.replace_schema_metadata(meta), path)
     return path
+
+
+def _arrow(messages: Any) -> pa.Table:
+    """The messages as an Arrow table (the loader's is one; a pandas frame is converted)."""
+    if isinstance(messages, pa.Table):
+        return messages
+    return pa.Table.from_pandas(messages, preserve_index=False)
 
 
 def read_snapshot(path: str | Path, categorical: bool = False) -> Loaded:
@@ -63,7 +78,8 @@ def read_snapshot(path: str | Path, categorical: bool = False) -> Loaded:
         categorical: keep few-valued text as pandas categoricals (as ``LoadOptions.metrics_only`` loads do).
 
     Returns:
-        ``Loaded(table, report)``, the table typed as the loader types it.
+        ``Loaded(table, report, messages)``, the table typed as the loader types it; messages the Arrow table
+        the loader made (None when the load had no messages export).
 
     Raises:
         InputError: the file is missing or is not a snapshot.
@@ -76,8 +92,15 @@ def read_snapshot(path: str | Path, categorical: bool = False) -> Loaded:
         report = table.schema.metadata[_LOAD_KEY]
     except (pa.ArrowException, OSError, KeyError, TypeError) as err:
         raise InputError(f"not a report snapshot ({type(err).__name__})", file=str(path))
+    messages = None
+    if _MESSAGES_KEY in table.schema.metadata:
+        beside = path.with_name(Path(table.schema.metadata[_MESSAGES_KEY].decode()).name)
+        try:
+            messages = pq.read_table(beside)
+        except (pa.ArrowException, OSError) as err:
+            raise InputError(f"the snapshot's messages cannot be read ({type(err).__name__})", file=str(beside))
     return Loaded(to_pandas(table.replace_schema_metadata(None), categorical=categorical),
-                  _report_from(json.loads(report)))
+                  _report_from(json.loads(report)), messages)
 
 
 def _report_dict(report: LoadReport) -> dict[str, Any]:
