@@ -37,6 +37,7 @@ from talentstats.stats.periods import (
     week_label,
     zone,
 )
+from talentstats.weeklyevents import EventSections
 
 KPI_ORDER = COUNTS + RATES
 #: a period that ended fewer than this many days before the newest reach out is still filling in
@@ -54,8 +55,9 @@ def _as_list(value: Any) -> list:
 
 
 @dataclass
-class WeeklyReport:
-    """Everything a weekly report shows, for one period of one load."""
+class WeeklyReport(EventSections):
+    """Everything a weekly report shows, for one period of one load (the event sections: see
+    :class:`~talentstats.weeklyevents.EventSections`)."""
 
     table: pd.DataFrame
     load: LoadReport
@@ -65,6 +67,7 @@ class WeeklyReport:
     title: str = "Weekly campaign report"
     campaigns: Sequence[str] = ()
     include_pii: bool = False
+    messages: Any = None  # the messages export's table (Arrow or pandas), None without one
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -112,7 +115,7 @@ class WeeklyReport:
             e = parse_date(end or start, "end")
         else:
             s, e = resolve_week(week or "latest", newest_date(loaded.table, tz), tz)
-        return cls(table, loaded.report, s, e, tz, title, tuple(wanted), bool(include_pii))
+        return cls(table, loaded.report, s, e, tz, title, tuple(wanted), bool(include_pii), loaded.messages)
 
     # ---------------------------------------------------------------- numbers
     def stats(self, by: Sequence[str] | str | None = None, start: dt.date | None = None,
@@ -247,7 +250,7 @@ class WeeklyReport:
             return '<div class="ts-report"><p>No reach outs created in this period.</p></div>'
         rows = charts.stats_table(stats, [key], sort_by="reach_outs", ascending=False)
         total = charts.stats_table(self.stats().assign(**{key: "Total"}), [key])
-        return f'<div class="ts-report">{stats_table_html(rows, total, key)}</div>'
+        return f'<div class="ts-report ts-scroll">{stats_table_html(rows, total, key)}</div>'
 
     def trend(self, weeks: int = 12) -> Any:
         """Weekly reach outs and rates for ``weeks`` weeks ending with this one; weeks still filling in are
@@ -288,6 +291,7 @@ class WeeklyReport:
         if quirk:
             notes.append(f"{quirk:,} reach out(s) marked Interested without a response are not counted as "
                          f"Interested.")
+        notes += self.event_notes()
         if self.still_arriving():
             notes.append(self.arriving_text())
         if self.campaigns:
@@ -340,5 +344,11 @@ class WeeklyReport:
 
 
 def show(fig: Any) -> None:
-    """Display a report chart: no mode bar, responsive width (the renderer is chosen by the environment)."""
+    """Display a report chart: no mode bar, responsive width (the renderer is chosen by the environment); a
+    section's HTML (a line saying why there is no chart) is displayed as it is."""
+    if isinstance(fig, str):
+        from IPython.display import HTML, display  # (IPython is heavy to import: only a notebook shows)
+
+        display(HTML(fig))
+        return
     fig.show(config=charts.REPORT_CONFIG)

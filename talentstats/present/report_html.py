@@ -19,6 +19,10 @@ REPORT_CSS = """<style>
 .ts-report .ts-sub{color:#52606d;font-size:13.5px;margin:1px 0}
 .ts-kpis{display:grid;grid-template-columns:repeat(5,minmax(0,1fr));gap:8px;margin:6px 0 8px 0}
 .ts-kpis.ts-kpis-4{grid-template-columns:repeat(4,minmax(0,1fr))}
+.ts-kpis.ts-kpis-6{grid-template-columns:repeat(6,minmax(0,1fr))}
+.ts-scroll{overflow-x:auto}
+@media screen and (max-width:600px){
+  .ts-kpis,.ts-kpis.ts-kpis-4,.ts-kpis.ts-kpis-6{grid-template-columns:repeat(2,minmax(0,1fr))}}
 .ts-kpi{border:1px solid #d9e2ec;border-top:4px solid #9aa5b1;border-radius:4px;padding:6px 10px;
   break-inside:avoid}
 .ts-kpi-label{font-size:12px;color:#52606d;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}

@@ -28,11 +28,16 @@ W47 = (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
 #: the sections of the report, each with text that must be printed on the same page as its heading
 SECTIONS = {
     "Headline numbers": "2026-W46:",
+    "Activity this week": "Reach outs started",
+    "Headline and activity reconciled": "= Arrived this week (activity)",
     "Funnel": "· 100.0%",
     "Reach outs by state": "Paused By Auth Loss",
-    "Campaigns": "Sales Development Reps Q4",
+    "Campaigns": "Data Scientists NYC",
     "Senders": "lucia.romero@",
     "12-week trend": "Week starting (Monday)",
+    "How replies arrive": "Weeks after creation",
+    "Time to reply": "Replies",
+    "Steps: which e-mail gets the replies": "Step 1",
     "Data quality": "export rows read",
     "Interested responses": "Reach Out ID",
 }
