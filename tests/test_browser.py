@@ -1,8 +1,9 @@
 """Browser test: ``talentstats dashboard`` served by Voilà, driven by headless Debian chromium through Playwright.
 
 Changes the date range in the date pickers and checks that the KPI tiles and the charts show what
-``talentstats stats --format json`` gives for that range. A full-page screenshot is kept in
-test-artifacts/dashboard.png (look at it). Jupyter's data and runtime folders live in a temporary folder.
+``talentstats stats --format json`` gives for that range, then switches to the activity mode (``--view activity``).
+Full-page screenshots are kept in test-artifacts/dashboard.png and dashboard-activity.png (look at them).
+Jupyter's data and runtime folders live in a temporary folder.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from talentstats.dashboard.text import KPIS
 from talentstats.present import charts
 from talentstats.stats.metrics import COUNTS
 
@@ -76,17 +78,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.communicate()
 
 
-def stats_json(start: str, end: str) -> dict[str, Any]:
-    """The total ``talentstats stats sample_data/ --start --end --format json`` prints."""
+def stats_json(start: str, end: str, *more: str) -> dict[str, Any]:
+    """The total ``talentstats stats sample_data/ --start --end --format json`` (and ``more``) prints."""
     out = subprocess.run([sys.executable, "-m", "talentstats.cli", "stats", str(ROOT / "sample_data"), "--start",
-                          start, "--end", end, "--format", "json"], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout
+                          start, "--end", end, "--format", "json", *more], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
     return json.loads(out)["total"]
 
 
 def tile_texts(total: dict[str, Any]) -> dict[str, str]:
-    """What each KPI tile must show for a total of the CLI's JSON."""
-    return {m: (charts.fmt_count if m in COUNTS else charts.fmt_rate)(v) for m, v in total.items()}
+    """What each KPI tile (:data:`talentstats.dashboard.text.KPIS`) must show for a total of the CLI's JSON."""
+    return {m: (charts.fmt_count if m in COUNTS else charts.fmt_rate)(total[m]) for m in KPIS}
 
 
 def screenshot(page: Any, path: Path) -> None:
@@ -118,12 +120,13 @@ def test_date_range_change_shows_the_cli_numbers(server: str) -> None:
                 dates.nth(i).dispatch_event("change")
             for metric, text in tile_texts(want).items():
                 expect(page.locator(f'.ts-tile[data-metric="{metric}"] .v')).to_have_text(text, timeout=20_000)
-            # the charts follow too (FigureWidget updates reach the browser): funnel and comparison
+            # the charts follow too (FigureWidget updates reach the browser): funnel and comparison (the plots:
+            # funnel, states, trend, how replies arrive, steps, comparison)
             funnel = [want["reach_outs"], want["opens"], want["responses"], want["interested"]]
             page.wait_for_function(
                 """([n, reach]) => { const plots = document.querySelectorAll('.js-plotly-plot');
-                    if (plots.length < 4) return false;
-                    const f = plots[0].data[0].x, c = plots[3].data[0].x;
+                    if (plots.length < 6) return false;
+                    const f = plots[0].data[0].x, c = plots[5].data[0].x;
                     return JSON.stringify(Array.from(f)) === JSON.stringify(n)
                         && Array.from(c).reduce((a, b) => a + b, 0) === reach; }""",
                 arg=[funnel, want["reach_outs"]], timeout=20_000)
@@ -132,9 +135,19 @@ def test_date_range_change_shows_the_cli_numbers(server: str) -> None:
             # every chart is drawn at the width of its column (none clipped, none left at plotly's 700 px)
             sizes = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
                 g => [g._fullLayout.width, g.offsetWidth, g.parentElement.offsetWidth])""")
-            assert len(sizes) == 4
+            assert len(sizes) == 6
             for drawn, element, column in sizes:
                 assert abs(drawn - element) <= 2 and element <= column + 1, sizes
+            # the activity mode: the tiles show what happened in the range, as `stats --view activity` says
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.get_by_role("button", name="Activity").click()
+            activity = stats_json(START, END, "--view", "activity")
+            for metric in ("messages_sent", "reach_outs_started", "opens", "responses", "interested"):
+                expect(page.locator(f'.ts-tile[data-metric="{metric}"] .v')).to_have_text(
+                    charts.fmt_count(activity[metric]), timeout=20_000)
+            expect(page.get_by_text("Reach outs by state has no activity view")).to_be_visible()
+            page.wait_for_timeout(1500)  # the figures shown are laid out again once drawn
+            screenshot(page, ARTIFACTS / "dashboard-activity.png")
             assert not errors, errors
             page.close(run_before_unload=True)  # Voilà shuts this page's kernel down
         finally:

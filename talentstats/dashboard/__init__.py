@@ -1,8 +1,10 @@
 """The interactive campaign dashboard (``talentstats dashboard``, ``notebooks/campaign_dashboard.ipynb``).
 
 Modules: ``config`` (the environment variables ``talentstats dashboard`` hands to the notebook's kernel; standard
-library only), ``cube`` (the numbers: a daily cube per time zone, sliced into statistics), ``bundle`` (plotly's
-FigureWidget front end, patched), ``text`` (what the tiles, lines and tables say), ``layout`` (the page) and
+library only), ``cube`` (the numbers: a daily cube per time zone, sliced into statistics), ``activitycube`` and
+``arrivalcube`` (the same for the activity view, the reply triangle and the steps), ``bundle`` (plotly's
+FigureWidget front end, patched), ``text`` (what the tiles, lines and tables say), ``activitycharts`` (the activity
+mode's figures), ``layout`` (the page), ``eventsview`` (the cohort/activity toggle, the triangle and the steps) and
 ``widget`` (:class:`Dashboard`: controls, events, updates).
 
 :class:`Dashboard` is imported on first use (PEP 562), so that :mod:`talentstats.serve` imports

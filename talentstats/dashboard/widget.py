@@ -22,6 +22,7 @@ from talentstats.dashboard import layout, text
 from talentstats.dashboard.bundle import FIGURE_CONFIG, figure_widget_class
 from talentstats.dashboard.config import load_arguments
 from talentstats.dashboard.cube import DailyCube, Selection
+from talentstats.dashboard.eventsview import EventsView
 from talentstats.dashboard.text import DRILL_LIMIT, KPIS, PII_LABELS
 from talentstats.load.accounting import LoadReport
 from talentstats.load.loader import read_reach_outs
@@ -54,6 +55,7 @@ class Dashboard:
         end: last day of the initial range.
         today: "today" for the presets (default: today in the selected time zone).
         include_pii: show prospect names and emails in the drill-down.
+        messages: the load's message table (activity view, steps), or None without a messages export.
 
     Raises:
         UsageError: ``tz`` is not a time zone.
@@ -61,7 +63,7 @@ class Dashboard:
 
     def __init__(self, table: pd.DataFrame, load: LoadReport | None = None, tz: str = "UTC",
                  start: dt.date | None = None, end: dt.date | None = None, today: dt.date | None = None,
-                 include_pii: bool = False) -> None:
+                 include_pii: bool = False, messages: Any = None) -> None:
         zone(tz, "tz")
         self.table = table
         self.load = load
@@ -103,6 +105,7 @@ class Dashboard:
         self.trend = figure(charts.build_trend(text.empty_stats(["week"]), weeks=TREND_WEEKS,
                                                end_week=monday_of(end).isoformat()))
         self.comparison = figure(charts.build_comparison(text.empty_stats(["campaign"]), key="campaign"))
+        self.events = EventsView(self.numbers, messages, figure, TREND_WEEKS)  # toggle, activity, triangle, steps
         for fig in self._figures():
             fig._config = {**fig._config, **FIGURE_CONFIG}
         self.states.layout.margin.r = 90  # room for the "406 · 80.7%" labels outside the longest bar
@@ -134,7 +137,7 @@ class Dashboard:
         args = load_arguments(paths, messages, source_tz, tz)
         zone(args.tz, "tz")
         loaded = read_reach_outs(args.paths, messages=args.messages, source_tz=args.source_tz)
-        return cls(loaded.table, loaded.report, tz=args.tz, **kwargs)
+        return cls(loaded.table, loaded.report, tz=args.tz, messages=loaded.messages, **kwargs)
 
     # -------------------------------------------------------------------- numbers
     def _selection(self) -> Selection:
@@ -327,6 +330,8 @@ class Dashboard:
             self._update_table()
         if "drill" in parts:
             self._update_drill()
+        self.events.update(start, end, self._selection(), self.group_by.value, self.sort_by.value, parts,
+                           self._trend_range(end))
         self.last_update_ms = 1000 * (time.perf_counter() - t0)
         self.status.value = f'<span class="ts-muted">updated in {self.last_update_ms:.0f} ms</span>'
 
@@ -365,7 +370,7 @@ class Dashboard:
         self.drill_html.value = text.drill_html(self._rows(rows, DRILL_LIMIT), len(rows), metric, self.tz.value)
 
     def _figures(self) -> tuple[Any, ...]:
-        return self.funnel, self.states, self.trend, self.comparison
+        return self.funnel, self.states, self.trend, self.comparison, *self.events.figures()
 
     def widget(self) -> Any:
         """The whole dashboard as one ipywidgets box (built once).
@@ -374,11 +379,17 @@ class Dashboard:
             See :func:`talentstats.dashboard.layout.arrange`.
         """
         if self._widget is None:
-            figures = {"funnel": self.funnel, "states": self.states, "trend": self.trend, "comparison": self.comparison}
-            self._widget = layout.arrange(self._controls, data_note=self.data_note, period=self.period,
-                                          tiles=self.tiles, status=self.status, figures=figures,
-                                          table_html=self.table_html, drill_html=self.drill_html,
-                                          include_pii=self.include_pii)
+            ev = self.events  # every slot follows the cohort/activity toggle
+            figures = {"funnel": ev.slot([self.funnel], [ev.bars]), "states": ev.slot([self.states], [ev.states_note]),
+                       "trend": ev.slot([self.trend], [ev.trend]),
+                       "comparison": ev.slot([self.comparison], [ev.comparison])}
+            self._widget = layout.arrange(
+                self._controls, data_note=self.data_note, period=self.period, status=self.status, figures=figures,
+                tiles=ev.slot([layout.tile_box(self.tiles)], [ev.tile_box()]), include_pii=self.include_pii,
+                table_html=ev.slot([self.table_html], [ev.table_html]),
+                drill_html=ev.slot([self.drill_html], [ev.drill_note, self.drill_html]),
+                mode=w.HBox([ev.mode, ev.mode_text], layout=w.Layout(align_items="center", grid_gap="12px")),
+                sections=[ev.section()])
         return self._widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
