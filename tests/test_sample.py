@@ -39,7 +39,7 @@ def default(tmp_path_factory: pytest.TempPathFactory) -> tuple[SamplePaths, pd.D
 def latest(default: tuple[SamplePaths, pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
     """One row per reach out (the latest Updated At wins) with helper columns."""
     ro, msgs = default[1], default[2]
-    d = ro.assign(updated=_ts(ro["Updated At"]), created=_ts(ro["Created At"]))
+    d = ro.assign(updated=_ts(ro["Updated At"]), created=_ts(ro["Created At"]), responded_at=_ts(ro["Responded At"]))
     d = d.sort_values("updated", kind="stable").drop_duplicates("Reach Out ID", keep="last")
     opened = set(msgs.loc[msgs["Opened At"] != "", "Reach Out ID"])
     return d.assign(
@@ -56,7 +56,7 @@ def test_headers_are_exact(default: tuple[SamplePaths, pd.DataFrame, pd.DataFram
     assert paths.reach_outs.name == "reach_outs.csv" and paths.messages.name == "messages.csv"
     with open(paths.reach_outs, "rb") as f:
         assert f.readline() == (
-            b"Reach Out ID,Campaign,Sender,State,Created At,Updated At,Response Via,Response Type,"
+            b"Reach Out ID,Campaign,Sender,State,Created At,Updated At,Responded At,Response Via,Response Type,"
             b"Prospect Name,Prospect Email\n"
         )
     with open(paths.messages, "rb") as f:
@@ -86,6 +86,7 @@ def test_value_formats(default: tuple[SamplePaths, pd.DataFrame, pd.DataFrame]) 
     assert set(ro["State"]) <= set(STATES.values())
     for col in ("Created At", "Updated At"):
         assert ro[col].str.fullmatch(ISO).all()
+    assert (ro["Responded At"].str.fullmatch(ISO) | (ro["Responded At"] == "")).all()
     assert msgs["Scheduled At"].str.fullmatch(ISO).all()
     for col in ("Sent At", "Opened At"):
         assert (msgs[col].str.fullmatch(ISO) | (msgs[col] == "")).all()
@@ -286,6 +287,55 @@ def test_message_times(latest: pd.DataFrame, default: tuple[SamplePaths, pd.Data
     assert (unsent == "In Progress").any()
     per_ro = msgs.assign(o=opened.notna()).groupby("Reach Out ID")["o"].sum()
     assert (per_ro >= 2).any()  # several opened messages in one reach out
+
+
+# --------------------------------------------------------------------------------------------- responded at
+
+
+def test_responded_at_marks_the_responders(latest: pd.DataFrame) -> None:
+    d = latest
+    has = d["responded_at"].notna()
+    assert not (has & ~d["responded"]).any()  # only responders have a response instant
+    assert (d.loc[d["State"] == "Prevented", "responded_at"].notna()).all()
+    state2 = d["State"] == "Responded"
+    blank_via = state2 & (d["Response Via"] == "")
+    assert (has[state2 & ~blank_via]).all()
+    assert blank_via.any() and not has[blank_via].any()  # quirk 4: neither how nor when was recorded
+    t = d[has]
+    assert (t["responded_at"] > t["created"]).all() and (t["responded_at"] <= EXPORT).all()
+    assert (t["updated"] >= t["responded_at"]).all()
+
+
+def test_reply_delays_are_long_tailed(latest: pd.DataFrame) -> None:
+    age = (latest["responded_at"] - latest["created"]).dropna()
+    assert 0.55 <= (age < pd.Timedelta(days=7)).mean() <= 0.85  # most replies come within a week
+    assert (age > pd.Timedelta(days=14)).sum() >= 20  # some weeks later
+    assert age.max() > pd.Timedelta(days=28)
+
+
+def test_messages_respect_the_reply(latest: pd.DataFrame,
+                                    default: tuple[SamplePaths, pd.DataFrame, pd.DataFrame]) -> None:
+    msgs = default[2]
+    m = msgs.assign(step=msgs["Step"].astype(int), sent=_ts(msgs["Sent At"]), opened=_ts(msgs["Opened At"]))
+    m = m.join(latest.set_index("Reach Out ID")[["responded_at", "State"]], on="Reach Out ID")
+    replied = m[m["responded_at"].notna()]
+    assert replied["sent"].notna().all()  # the steps after the reply are not in the export
+    assert (replied["sent"] < replied["responded_at"]).all()
+    assert not (replied["opened"] > replied["responded_at"]).any()  # opens come before the reply
+    last = replied.groupby("Reach Out ID")["step"].max().value_counts()
+    assert {1, 2, 3} <= set(last.index) and last[1] > last[2] > last[3]  # the step the reply followed
+    # the same for the state-2 rows without a Responded At: nothing after their Updated At was sent
+    quiet = m[(m["State"] == "Responded") & m["responded_at"].isna()]
+    assert quiet["sent"].notna().all()
+
+
+def test_duplicates_keep_the_reply_consistent(default: tuple[SamplePaths, pd.DataFrame, pd.DataFrame]) -> None:
+    ro = default[1]
+    updated, responded = _ts(ro["Updated At"]), _ts(ro["Responded At"])
+    assert not (responded > updated).any()  # stale copies too
+    dup = ro["Reach Out ID"].duplicated(keep=False)
+    stale_in_progress = dup & (ro["State"] == "In Progress")
+    assert (ro.loc[stale_in_progress, "Responded At"] == "").all()
 
 
 def test_is_fast_enough() -> None:

@@ -4,7 +4,7 @@ Everything is vectorised with numpy/pyarrow (no Python loop over rows) and runs 
 reach outs: a million reach outs take a few seconds. The same arguments always give byte-identical files.
 The data deliberately contains the quirks real exports have (see ``sample_data/README.md``): duplicated
 reach outs, "Interested" on reach outs that never responded, replies without a tracked open, state-2 rows
-with a blank Response Via, and Undone reach outs without messages.
+with a blank Response Via (and a blank Responded At), and Undone reach outs without messages.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from talentstats.sample.catalog import _CAMPAIGNS, _FIRST, _LAST, _MAIL_DOMAINS,
 from talentstats.stats.states import STATES
 
 REACH_OUT_COLUMNS: Final[tuple[str, ...]] = (
-    "Reach Out ID", "Campaign", "Sender", "State", "Created At", "Updated At",
+    "Reach Out ID", "Campaign", "Sender", "State", "Created At", "Updated At", "Responded At",
     "Response Via", "Response Type", "Prospect Name", "Prospect Email",
 )
 MESSAGE_COLUMNS: Final[tuple[str, ...]] = (
@@ -37,6 +37,10 @@ MESSAGE_COLUMNS: Final[tuple[str, ...]] = (
 
 DEFAULT_END: Final = dt.date(2026, 11, 22)
 DUPLICATE_SHARE: Final = 0.005
+#: reply delay after the step replied to: lognormal (median, sigma of its log), capped; a long tail of late replies
+REPLY_MEDIAN: Final = 16 * HOUR
+REPLY_SIGMA: Final = 1.4
+REPLY_MAX: Final = 120 * DAY
 
 
 # code -> text as the CRM writes it; index 0 is blank (null)
@@ -192,8 +196,10 @@ def _chunk(
     bounce_at = sched1 + rng.integers(5, 600, n)
     m = bounce_c & (bounce_at <= export)
     state[m], stop[m] = S_BOUNCED, bounce_at[m]
-    r_step = np.minimum(_choose(rng, [0.45, 0.27, 0.17, 0.11], n) + 1, k)
-    resp_at = sched[starts + r_step - 1] + 600 + rng.exponential(1.3 * DAY, n).astype(np.int64)
+    # a reply answers step 1, 2 or 3 after a long-tailed delay; steps due before it still go out
+    r_step = np.minimum(_choose(rng, [0.45, 0.27, 0.28], n) + 1, k)
+    delay = np.minimum(rng.lognormal(np.log(REPLY_MEDIAN), REPLY_SIGMA, n), REPLY_MAX).astype(np.int64)
+    resp_at = sched[starts + r_step - 1] + 600 + delay
     responder = resp_c & (resp_at <= export)  # young reach outs have not replied yet
     prevented = responder & (rng.random(n) < 0.13)
     state[responder] = np.where(prevented[responder], S_PREVENTED, S_RESPONDED)
@@ -201,7 +207,9 @@ def _chunk(
     state[undone], stop[undone] = S_UNDONE, created[undone] - 1
     state[pending], stop[pending] = S_PENDING, created[pending] - 1
 
-    # ---- messages kept (sent, or unsent but still scheduled), sent and opened
+    # ---- messages kept (sent, or unsent but still scheduled), sent and opened; per-message draws come from
+    # their own stream, so the reach-out draws below do not depend on how many messages were kept
+    mrng = rng.spawn(1)[0]
     keep_unsent = np.zeros(10, bool)
     keep_unsent[list(_KEEP_UNSENT)] = True
     stop_m = np.repeat(stop, k)
@@ -210,13 +218,13 @@ def _chunk(
     last_sent = np.where(n_sent > 0, sched[starts + np.maximum(n_sent, 1) - 1], created)
     keep = sent_m | np.repeat(keep_unsent[state], k)
     ro, step, sched, sent_m, stop_m = ro[keep], step[keep], sched[keep], sent_m[keep], stop_m[keep]
-    sent_at = np.minimum(np.minimum(sched + rng.integers(0, 90, len(ro)), np.maximum(stop_m, sched)), export)
+    sent_at = np.minimum(np.minimum(sched + mrng.integers(0, 90, len(ro)), np.maximum(stop_m, sched)), export)
     open_p = np.where(responder, 0.80, 1 - 0.76**n_sent)
     opened = (n_sent > 0) & (state != S_BOUNCED) & (rng.random(n) < open_p)
     first_open = (1 + rng.random(n) * np.maximum(n_sent, 1)).astype(np.int8)
-    open_m = opened[ro] & sent_m & ((step == first_open[ro]) | (rng.random(len(ro)) < 0.3))
+    open_m = opened[ro] & sent_m & ((step == first_open[ro]) | (mrng.random(len(ro)) < 0.3))
     at = np.flatnonzero(open_m)
-    delay = np.minimum(rng.lognormal(np.log(1.5 * HOUR), 1.3, len(at)), 10 * DAY).astype(np.int64)
+    delay = np.minimum(mrng.lognormal(np.log(1.5 * HOUR), 1.3, len(at)), 10 * DAY).astype(np.int64)
     cap = np.maximum(np.where(responder, resp_at, export)[ro[at]], sent_at[at])  # opens precede replies
     open_at = sent_at.copy()
     open_at[at] = np.minimum(sent_at[at] + delay, cap)
@@ -239,6 +247,9 @@ def _chunk(
     rtype = np.where(responder, _choose_by(rng, camp, type_p), T_BLANK)
     quirk = ~responder & (rng.random(n) < 0.013)  # "Interested" though never responded
     rtype = np.where(quirk, T_INTERESTED, rtype)
+    # Responded At: the reply's instant; blank where the CRM recorded neither how nor when (state 2, blank via)
+    has_resp = responder & ~((state == S_RESPONDED) & (via == V_BLANK))
+    resp_out = np.where(responder, resp_at, created)  # keeps every value in the window (for _iso)
 
     # ---- prospects: first x last name, e-mail with an optional number and a domain
     person = rng.integers(0, len(_FIRST), n) * len(_LAST) + rng.integers(0, len(_LAST), n)
@@ -251,8 +262,12 @@ def _chunk(
     src = rng.choice(eligible, n_dup, replace=False)  # random order
     where = np.sort(rng.integers(0, n + 1, n_dup))
     older = (rng.random(n_dup) < 0.7) & ~np.isin(state[src], (S_PROGRESS, S_UNDONE, S_PENDING))
-    span = updated[src] - created[src]
-    dup_updated = created[src] + np.minimum((span * rng.uniform(0.1, 0.9, n_dup)).astype(np.int64), span - 1)
+    replied = responder[src]
+    older |= replied & (updated[src] <= resp_at[src])  # no room for a stale copy after the reply
+    # a stale copy of a responder is taken after the reply (same state) or before it (older state)
+    lo = np.where(replied & ~older, resp_at[src], created[src])
+    span = np.where(replied & older, resp_at[src], updated[src]) - lo
+    dup_updated = lo + np.minimum((span * rng.uniform(0.1, 0.9, n_dup)).astype(np.int64), span - 1)
     idx = np.insert(np.arange(n), where, src)
 
     def with_dups(values: np.ndarray, stale: np.ndarray) -> np.ndarray:
@@ -266,6 +281,7 @@ def _chunk(
         "State": _labels(text["state"], with_dups(state, np.where(older, S_PROGRESS, state[src]))),
         "Created At": _iso(created[idx]),
         "Updated At": _iso(with_dups(updated, dup_updated)),
+        "Responded At": _iso(resp_out[idx], with_dups(has_resp, ~older & has_resp[src])),
         "Response Via": _labels(_VIA, with_dups(via, np.where(older, V_BLANK, via[src]))),
         "Response Type": _labels(_TYPE, with_dups(rtype, np.where(older, T_BLANK, rtype[src]))),
         "Prospect Name": _labels(text["name"], person[idx]),
