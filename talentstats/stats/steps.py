@@ -90,9 +90,10 @@ def _per_step(reach_outs: Any, messages: Any, lo: dt.datetime, hi: dt.datetime, 
 def _counts(per: Any, keys: list[str]) -> Any:
     """Long rows (keys, step, sent, first_opens, replies) from the per (reach out, step) frame, one count each;
     unknown steps dropped (before the cast: Dask cannot cast a missing integer)."""
-    per_ro = per.group_by("reach_out_id").agg(nw.col("_open").min().alias("_first"),
-                                              nw.col("_last").max().alias("_latest"))
-    both = per.join(per_ro, on="reach_out_id", how="inner")
+    # each reach out's earliest open and latest send before the reply beside its rows: a window, not a self-join
+    # (a join on the text ids was half the time of step_stats on pandas)
+    both = per.with_columns(_first=nw.col("_open").min().over("reach_out_id"),
+                            _latest=nw.col("_last").max().over("reach_out_id"))
     first = (both.filter(nw.col("_open") == nw.col("_first"))
              .group_by("reach_out_id", *keys).agg(nw.col("step").min()))
     last = (both.filter(nw.col("_last") == nw.col("_latest"))
