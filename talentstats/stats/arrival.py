@@ -206,10 +206,11 @@ def time_to_reply(reach_outs: IntoFrameT, start: dt.date | str, end: dt.date | s
     names = f.collect_schema().names()
     base = nw.coalesce(nw.col("first_sent_at"), nw.col("created_at")) if "first_sent_at" in names \
         else nw.col("created_at")
-    cohort = _text_keys(f.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi)), keys)
+    cohort = f.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi))
+    # (categorical keys as text after the filter and the grouping: casting the whole cohort's was most of the time)
     replied = cohort.filter(responded_expr() & ~nw.col("responded_at").is_null())
-    replied = _eager_pandas(replied.select(*keys, "responded_at", _base=base))
-    groups = _eager_pandas(cohort.group_by(*keys).agg(nw.len().alias("_n"))) if keys else None
+    replied = _eager_pandas(_text_keys(replied.select(*keys, "responded_at", _base=base), keys))
+    groups = _eager_pandas(_text_keys(cohort.group_by(*keys).agg(nw.len().alias("_n")), keys)) if keys else None
     return _like(f, _ttr_frame(replied, groups, keys))
 
 
