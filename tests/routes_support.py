@@ -48,9 +48,21 @@ from hypothesis import strategies as st
 
 # ============================================================================================= the rules (oracle)
 
-COUNTS = ("reach_outs", "in_progress", "opens", "responses", "interested")
-RATES = ("open_rate", "response_rate", "interested_rate", "interested_of_responses")
+COUNTS = ("reach_outs", "in_progress", "opens", "responses", "interested", "hard_bounced")
+RATES = ("open_rate", "response_rate", "interested_rate", "interested_of_responses", "bounce_rate")
 METRICS = COUNTS + RATES
+#: the columns of CSV output: each rate followed by its 95 % Wilson interval
+OUTPUT_COLUMNS = tuple(c for m in METRICS for c in ((m, f"{m}_low", f"{m}_high") if m in RATES else (m,)))
+RATE_PARTS = {"open_rate": ("opens", "reach_outs"), "response_rate": ("responses", "reach_outs"),
+              "interested_rate": ("interested", "reach_outs"), "interested_of_responses": ("interested", "responses"),
+              "bounce_rate": ("hard_bounced", "reach_outs")}
+
+
+def wilson(x: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The Wilson score interval, from its formula (docs/metrics.md), in plain Python."""
+    centre = (x + z * z / 2) / (n + z * z)
+    half = z * math.sqrt(x * (n - x) / n + z * z / 4) / (n + z * z)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 #: removed wherever they stand (zero-width space, word joiner, byte-order mark)
 INVISIBLE = "\u200b\u2060\ufeff"
@@ -761,9 +773,11 @@ def statistics(rows: Sequence[Reach], has_info: bool) -> dict[str, Any]:
     def rate(num: int | None, den: int) -> float | None:
         return None if num is None or den == 0 else num / den
 
+    bounced = sum(1 for r in rows if r.state == HARD_BOUNCED)
     return {"reach_outs": n, "in_progress": in_progress, "opens": opens, "responses": len(resp),
-            "interested": interested, "open_rate": rate(opens, n), "response_rate": rate(len(resp), n),
-            "interested_rate": rate(interested, n), "interested_of_responses": rate(interested, len(resp))}
+            "interested": interested, "hard_bounced": bounced, "open_rate": rate(opens, n),
+            "response_rate": rate(len(resp), n), "interested_rate": rate(interested, n),
+            "interested_of_responses": rate(interested, len(resp)), "bounce_rate": rate(bounced, n)}
 
 
 @dataclass
@@ -999,7 +1013,7 @@ def stats_csv(ctx: Context) -> Iterable[tuple[Query, Result]]:
     code, out, err = cli(*stats_args(ctx.inputs.files, ctx.inputs, q), "--format", "csv")
     assert code == 0, f"exit {code}: {err.strip()}"
     reader = csv.DictReader(io.StringIO(out, newline=""))
-    assert reader.fieldnames == [*q.keys, *METRICS], reader.fieldnames
+    assert reader.fieldnames == [*q.keys, *OUTPUT_COLUMNS], reader.fieldnames
     rows = [(tuple(_csv_key(k, r[k]) for k in q.keys), {m: _csv_number(m, r[m]) for m in METRICS}) for r in reader]
     if q.keys:
         yield q, Result(rows, None)
@@ -1025,7 +1039,7 @@ def table_total(text: str, keys: Sequence[str]) -> list[str]:
 def stats_table(ctx: Context) -> Iterable[tuple[Query, Result]]:
     """The terminal table: its total line, as the expected numbers are shown (counts with separators, rates as
     percentages)."""
-    from talentstats.present.formats import fmt_rate
+    from talentstats.present.formats import fmt_rate_interval
 
     q = ctx.case.focus_query()
     code, out, err = cli(*stats_args(ctx.inputs.files, ctx.inputs, q), "--format", "table")
@@ -1034,8 +1048,13 @@ def stats_table(ctx: Context) -> Iterable[tuple[Query, Result]]:
     if q.keys:
         assert cells[0] == "Total", cells
     want = expected(ctx.case, q, ctx.reaches).total
-    shown = [("unknown" if want[m] is None else f"{want[m]:,}") if m in COUNTS else fmt_rate(want[m])
-             for m in METRICS]
+    def rate_text(m: str) -> str:
+        num, den = (want[p] for p in RATE_PARTS[m])
+        if want[m] is None:
+            return fmt_rate_interval(None, None, None)
+        return fmt_rate_interval(want[m], *wilson(num, den))
+
+    shown = [("unknown" if want[m] is None else f"{want[m]:,}") if m in COUNTS else rate_text(m) for m in METRICS]
     assert cells[-len(METRICS):] == shown, f"table total {cells[-len(METRICS):]} != {shown}"
     return ()
 

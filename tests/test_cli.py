@@ -24,15 +24,50 @@ EXPORT = """
     """
 RANGE = ("--start", "2026-11-16", "--end", "2026-11-29")
 LOAD_OK = {"rows_read": 6, "rows_loaded": 6, "rows_rejected": 0, "duplicates_collapsed": 0}
-# in range: r1..r5; responded r1 (state 2, via Email), r5 (via Manual); in progress r2, r3 (r4 bounced)
-TOTAL = {"reach_outs": 5, "in_progress": 2, "opens": 2, "responses": 2, "interested": 1,
-         "open_rate": 0.4, "response_rate": 0.4, "interested_rate": 0.2, "interested_of_responses": 0.5}
+# in range: r1..r5; responded r1 (state 2, via Email), r5 (via Manual); in progress r2, r3 (r4 bounced: 1 of 5)
+# each rate has its 95 % Wilson interval beside it (checked against statsmodels' implementation)
+RATE_PARTS = {"open_rate": ("opens", "reach_outs"), "response_rate": ("responses", "reach_outs"),
+              "interested_rate": ("interested", "reach_outs"), "interested_of_responses": ("interested", "responses"),
+              "bounce_rate": ("hard_bounced", "reach_outs")}
+
+
+def with_ci(values: dict) -> dict:
+    """``values`` with ``<rate>_low`` and ``<rate>_high`` after each rate (None where the rate is None)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    out = {}
+    for name, value in values.items():
+        out[name] = value
+        if name in RATE_PARTS:
+            num, den = (values[p] for p in RATE_PARTS[name])
+            low, high = (None, None) if value is None else proportion_confint(num, den, method="wilson")
+            out[f"{name}_low"], out[f"{name}_high"] = low, high
+    return out
+
+
+def same(got, want) -> bool:
+    """Equal, the interval ends to 1e-12 (two implementations of one formula)."""
+    if isinstance(want, list):
+        return len(got) == len(want) and all(same(g, w) for g, w in zip(got, want, strict=True))
+    return list(got) == list(want) and all(
+        got[k] == want[k] if not isinstance(want[k], float) else got[k] == pytest.approx(want[k], abs=1e-12)
+        for k in want)
+
+
+TOTAL = with_ci({"reach_outs": 5, "in_progress": 2, "opens": 2, "responses": 2, "interested": 1, "hard_bounced": 1,
+                 "open_rate": 0.4, "response_rate": 0.4, "interested_rate": 0.2, "interested_of_responses": 0.5,
+                 "bounce_rate": 0.2})
 
 
 def metrics(reach_outs, in_progress, opens, responses, interested, open_rate, response_rate, interested_rate,
-            interested_of_responses) -> dict:
-    return dict(zip(METRICS, (reach_outs, in_progress, opens, responses, interested, open_rate, response_rate,
-                              interested_rate, interested_of_responses), strict=True))
+            interested_of_responses, hard_bounced=0) -> dict:
+    values = {"reach_outs": reach_outs, "in_progress": in_progress, "opens": opens, "responses": responses,
+              "interested": interested, "hard_bounced": hard_bounced, "open_rate": open_rate,
+              "response_rate": response_rate, "interested_rate": interested_rate,
+              "interested_of_responses": interested_of_responses,
+              "bounce_rate": hard_bounced / reach_outs if reach_outs else None}
+    assert list(values) == list(METRICS)
+    return with_ci(values)
 
 
 @pytest.fixture
@@ -65,21 +100,21 @@ def test_json_total_structure_and_numbers(cli, export):
     doc = stats_json(cli, export, *RANGE)
     assert list(doc) == ["start", "end", "tz", "rows", "total", "load"]
     assert (doc["start"], doc["end"], doc["tz"]) == ("2026-11-16", "2026-11-29", "UTC")
-    assert doc["total"] == TOTAL
-    assert list(doc["total"]) == list(METRICS)
-    assert doc["rows"] == [TOTAL]
+    assert same(doc["total"], TOTAL)
+    assert [k for k in doc["total"] if not k.endswith(("_low", "_high"))] == list(METRICS)
+    assert same(doc["rows"], [TOTAL])
     assert doc["load"] == LOAD_OK
 
 
 def test_json_rows_carry_group_keys_and_weeks_are_monday_dates(cli, export):
     doc = stats_json(cli, export, *RANGE, "--by", "campaign,week")
-    assert doc["rows"] == [
+    assert same(doc["rows"], [
         {"campaign": "Alpha", "week": "2026-11-16", **metrics(2, 1, 2, 1, 1, 1.0, 0.5, 0.5, 1.0)},
         {"campaign": "Alpha", "week": "2026-11-23", **metrics(1, 1, 0, 0, 0, 0.0, 0.0, 0.0, None)},
-        {"campaign": "Beta", "week": "2026-11-16", **metrics(1, 0, 0, 0, 0, 0.0, 0.0, 0.0, None)},
+        {"campaign": "Beta", "week": "2026-11-16", **metrics(1, 0, 0, 0, 0, 0.0, 0.0, 0.0, None, hard_bounced=1)},
         {"campaign": "Beta", "week": "2026-11-23", **metrics(1, 0, 0, 1, 0, 0.0, 1.0, 0.0, 0.0)},
-    ]
-    assert doc["total"] == TOTAL
+    ])
+    assert same(doc["total"], TOTAL)
     for key in ("reach_outs", "in_progress", "opens", "responses", "interested"):
         assert sum(r[key] for r in doc["rows"]) == TOTAL[key]
 
@@ -103,7 +138,7 @@ def test_json_opens_null_without_open_information(cli, write):
 
 def test_json_zero_denominators_are_null(cli, export):
     doc = stats_json(cli, export, "--start", "2026-12-01", "--end", "2026-12-07")
-    assert doc["total"] == metrics(0, 0, 0, 0, 0, None, None, None, None)
+    assert same(doc["total"], metrics(0, 0, 0, 0, 0, None, None, None, None))
     assert doc["rows"] == [doc["total"]]
 
 
@@ -113,19 +148,30 @@ def test_json_zero_denominators_are_null(cli, export):
 def test_csv_format(cli, export):
     code, out, err = cli("stats", export, *RANGE, "--by", "campaign,week", "--format", "csv")
     assert (code, err) == (0, "")
-    assert out.splitlines() == [
-        "campaign,week," + ",".join(METRICS),
-        "Alpha,2026-11-16,2,1,2,1,1,1.0,0.5,0.5,1.0",
-        "Alpha,2026-11-23,1,1,0,0,0,0.0,0.0,0.0,",
-        "Beta,2026-11-16,1,0,0,0,0,0.0,0.0,0.0,",
-        "Beta,2026-11-23,1,0,0,1,0,0.0,1.0,0.0,0.0",
+    rows = list(csv.reader(io.StringIO(out)))
+    header = rows[0]
+    assert header == ["campaign", "week", *(c for m in METRICS for c in (
+        (m, f"{m}_low", f"{m}_high") if m in RATE_PARTS else (m,)))]
+    shown = ["campaign", "week", *METRICS]
+    assert [[r[header.index(c)] for c in shown] for r in rows[1:]] == [
+        ["Alpha", "2026-11-16", "2", "1", "2", "1", "1", "0", "1.0", "0.5", "0.5", "1.0", "0.0"],
+        ["Alpha", "2026-11-23", "1", "1", "0", "0", "0", "0", "0.0", "0.0", "0.0", "", "0.0"],
+        ["Beta", "2026-11-16", "1", "0", "0", "0", "0", "1", "0.0", "0.0", "0.0", "", "1.0"],
+        ["Beta", "2026-11-23", "1", "0", "0", "1", "0", "0", "0.0", "1.0", "0.0", "0.0", "0.0"],
     ]
+    beta = dict(zip(header, rows[3], strict=True))  # 1 bounced of 1: Wilson (0.2065.., 1)
+    assert float(beta["bounce_rate_low"]) == pytest.approx(with_ci(
+        {"hard_bounced": 1, "reach_outs": 1, "bounce_rate": 1.0})["bounce_rate_low"], abs=1e-12)
+    assert beta["interested_of_responses_low"] == ""  # no responses: no rate, no interval
 
 
 def test_csv_format_total_only(cli, export):
     code, out, _ = cli("stats", export, *RANGE, "--format", "csv")
     assert code == 0
-    assert list(csv.reader(io.StringIO(out))) == [list(METRICS), ["5", "2", "2", "2", "1", "0.4", "0.4", "0.2", "0.5"]]
+    header, total = list(csv.reader(io.StringIO(out)))
+    assert [total[header.index(m)] for m in METRICS] == ["5", "2", "2", "2", "1", "1", "0.4", "0.4", "0.2", "0.5",
+                                                         "0.2"]
+    assert float(total[header.index("open_rate_low")]) == pytest.approx(TOTAL["open_rate_low"], abs=1e-12)
 
 
 def test_table_format_shows_the_numbers_and_the_load_summary(cli, export):
@@ -138,7 +184,10 @@ def test_table_format_shows_the_numbers_and_the_load_summary(cli, export):
         assert text in out, text
     alpha = next(line for line in out.splitlines() if "Alpha" in line)
     cells = [c.strip() for c in alpha.split("│")[1:-1]]
-    assert cells == ["Alpha", "3", "2", "2", "1", "1", "66.7%", "33.3%", "33.3%", "100.0%"]
+    assert cells[:7] == ["Alpha", "3", "2", "2", "1", "1", "0"]
+    # rates with their 95 % intervals: 2/3 -> 66.7% (20.8–93.9), 1/3 -> 33.3% (6.1–79.2)
+    assert [c.split(" ")[0] for c in cells[7:]] == ["66.7%", "33.3%", "33.3%", "100.0%", "0.0%"]
+    assert "(20.8–93.9)" in out and "(6.1–79.2)" in out
 
 
 def test_table_says_opens_unknown_without_open_information(cli, write):

@@ -105,8 +105,8 @@ def test_the_oracle_gives_the_worked_example_of_the_docs() -> None:
     case = docs_case()
     total = expected(case, Query(case.start, case.end, "UTC")).total
     assert total == {"reach_outs": 8, "in_progress": 3, "opens": 4, "responses": 3, "interested": 2,
-                     "open_rate": 0.5, "response_rate": 0.375, "interested_rate": 0.25,
-                     "interested_of_responses": 2 / 3}
+                     "hard_bounced": 1, "open_rate": 0.5, "response_rate": 0.375, "interested_rate": 0.25,
+                     "interested_of_responses": 2 / 3, "bounce_rate": 1 / 8}
     by = dict(expected(case, Query(case.start, case.end, "UTC", ("campaign",))).rows)
     assert [by[(c,)][m] for c in ("Backend", "Design") for m in ("reach_outs", "in_progress", "opens", "responses",
                                                                   "interested")] == [4, 2, 3, 2, 1, 4, 1, 1, 1, 1]

@@ -109,14 +109,17 @@ def test_kpi_tiles_show_value_change_and_previous_week():
     assert t["open_rate"] == ("33.3%", "-16.7 pp", "2026-W46: 50.0%")
     assert t["interested_rate"] == ("16.7%", "-8.3 pp", "2026-W46: 25.0%")
     assert t["interested_of_responses"] == ("50.0%", "+0.0 pp", "2026-W46: 50.0%")
-    assert len(t) == 9
+    assert t["hard_bounced"] == ("1", "+1", "2026-W46: 0")  # r3; none in W46 (no percentage of nothing)
+    assert t["bounce_rate"] == ("16.7%", "+16.7 pp", "2026-W46: 0.0%")  # 1 of 6
+    assert len(t) == 11
 
 
-def test_kpi_frame_lists_the_nine_metrics_in_order():
+def test_kpi_frame_lists_the_eleven_metrics_in_order():
     frame = report().kpi_frame()
     assert frame["Metric"].tolist()[:3] == ["Reach Outs", "In Progress", "Opens"]
     assert frame.iloc[0].tolist() == ["Reach Outs", "6", "4", "+2 (+50.0%)"]
-    assert len(frame) == 9
+    assert frame["Metric"].tolist()[-1] == "Bounce rate"
+    assert len(frame) == 11
 
 
 @pytest.mark.parametrize(("metric", "now", "before", "text"), [
@@ -168,9 +171,9 @@ def test_trend_shades_the_weeks_still_filling_in():
 def test_campaign_table_has_one_row_per_campaign_and_a_total():
     rows = table_rows(report().table_html("campaign"))
     assert rows == [
-        ["A", "4", "2", "2", "1", "1", "50.0%", "25.0%", "25.0%", "100.0%"],
-        ["B", "2", "1", "0", "1", "0", "0.0%", "50.0%", "0.0%", "0.0%"],
-        ["Total", "6", "3", "2", "2", "1", "33.3%", "33.3%", "16.7%", "50.0%"],
+        ["A", "4", "2", "2", "1", "1", "1", "50.0%", "25.0%", "25.0%", "100.0%", "25.0%"],  # r3 bounced
+        ["B", "2", "1", "0", "1", "0", "0", "0.0%", "50.0%", "0.0%", "0.0%", "0.0%"],
+        ["Total", "6", "3", "2", "2", "1", "1", "33.3%", "33.3%", "16.7%", "50.0%", "16.7%"],
     ]
 
 

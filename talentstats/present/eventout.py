@@ -10,7 +10,7 @@ from typing import Any
 
 from talentstats.errors import UsageError
 from talentstats.present.formats import fmt_count, fmt_rate, terminal_text
-from talentstats.present.output import FORMATS, LABELS, load_summary
+from talentstats.present.output import FORMATS, LABELS, load_summary, table_console
 from talentstats.safecsv import CSV_EOL, safe_frame
 from talentstats.stats.metrics import stats_dicts
 
@@ -106,7 +106,6 @@ def render_events_bytes(fmt: str, result: Any) -> bytes:
 
 
 def _table(doc: dict[str, Any], result: Any, columns: list[str]) -> str:
-    from rich.console import Console  # (rich only for terminal tables: start-up time)
     from rich.table import Table
     from rich.text import Text
 
@@ -123,8 +122,7 @@ def _table(doc: dict[str, Any], result: Any, columns: list[str]) -> str:
     for r in shown:
         table.add_row(*[Text(_text(c, r.get(c))) for c in columns])
     buf = io.StringIO()
-    Console(file=buf, width=max(100, 14 * len(columns) + 10), force_terminal=False, color_system=None,
-            emoji=False, highlight=False).print(table)
+    table_console(buf).print(table)
     if result.kind == "reconcile" and doc["total"] is not None:
         t = doc["total"]
         buf.write(f"Cohort responses {t['cohort_responses']:,} = {t['received_in_range']:,} in range + "
@@ -141,7 +139,6 @@ def _table(doc: dict[str, Any], result: Any, columns: list[str]) -> str:
 def _triangle_table(doc: dict[str, Any]) -> str:
     """The triangle as people read one: a row per creation week, a column per week of age, each cell the count
     and the cumulative rate (a young week has fewer columns: its later ages have not happened yet)."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -162,8 +159,7 @@ def _triangle_table(doc: dict[str, Any]) -> str:
                       *[Text(f"{fmt_count(cells[a]['count'])} ({fmt_rate(cells[a]['cumulative_rate'])})"
                              if a in cells else "") for a in ages])
     buf = io.StringIO()
-    Console(file=buf, width=max(100, 16 * len(ages) + 30), force_terminal=False, color_system=None, emoji=False,
-            highlight=False).print(table)
+    table_console(buf).print(table)
     for note in doc["notes"]:
         buf.write(f"Note: {terminal_text(note)}.\n")
     return buf.getvalue()

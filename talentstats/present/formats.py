@@ -12,9 +12,11 @@ from typing import Any, Final
 from talentstats.lazy import pandas as pd  # (imported on first use: start-up time)
 
 #: count metric columns, in display order
-COUNT_METRICS: Final[tuple[str, ...]] = ("reach_outs", "in_progress", "opens", "responses", "interested")
+COUNT_METRICS: Final[tuple[str, ...]] = ("reach_outs", "in_progress", "opens", "responses", "interested",
+                                          "hard_bounced")
 #: rate metric columns (fractions 0..1), in display order
-RATE_METRICS: Final[tuple[str, ...]] = ("open_rate", "response_rate", "interested_rate", "interested_of_responses")
+RATE_METRICS: Final[tuple[str, ...]] = ("open_rate", "response_rate", "interested_rate", "interested_of_responses",
+                                         "bounce_rate")
 
 #: metric column -> display label (also the column names of :func:`stats_table`)
 METRIC_LABELS: Final[dict[str, str]] = {
@@ -27,6 +29,8 @@ METRIC_LABELS: Final[dict[str, str]] = {
     "response_rate": "Response rate",
     "interested_rate": "Interested rate",
     "interested_of_responses": "Interested / Responses",
+    "hard_bounced": "Hard Bounced",
+    "bounce_rate": "Bounce rate",
 }
 
 #: group-key column -> display label
@@ -89,6 +93,16 @@ def fmt_rate(r: object, digits: int = 1) -> str:
     if 1 - smallest / 2 <= rate < 1:
         return f">{100 - smallest * 100:.{digits}f}%"
     return f"{rate * 100:.{digits}f}%"
+
+
+def fmt_rate_interval(rate: object, low: object, high: object, digits: int = 1) -> str:
+    """A rate with its 95 % interval, as tables show it: ``'7.8% (5.6–10.6)'``; without an interval the rate
+    alone."""
+    lo, hi = as_number(low), as_number(high)
+    text = fmt_rate(rate, digits)
+    if lo is None or hi is None or as_number(rate) is None:
+        return text
+    return f"{text} ({lo * 100:.{digits}f}–{hi * 100:.{digits}f})"
 
 
 def change_text(metric: str, now: Any, before: Any) -> str:

@@ -14,12 +14,23 @@ import pyarrow.compute as pc
 
 from talentstats.errors import UsageError
 from talentstats.load.accounting import LoadReport
-from talentstats.present.formats import KEY_LABELS, METRIC_LABELS, UNKNOWN_TEXT, fmt_count, fmt_rate, terminal_text
+from talentstats.present.formats import (
+    KEY_LABELS,
+    METRIC_LABELS,
+    UNKNOWN_TEXT,
+    fmt_count,
+    fmt_rate_interval,
+    terminal_text,
+)
 from talentstats.safecsv import CSV_EOL, safe_frame
-from talentstats.stats.metrics import COUNTS, METRICS
+from talentstats.stats.intervals import with_intervals
+from talentstats.stats.metrics import COUNTS, METRICS, RATES
 from talentstats.stats.states import STATES
 
 LABELS = {**METRIC_LABELS, **KEY_LABELS}
+#: the statistics columns of JSON and CSV output: each rate followed by its 95 % interval (``_low``, ``_high``)
+OUTPUT_METRICS: tuple[str, ...] = tuple(c for m in METRICS for c in ((m, f"{m}_low", f"{m}_high") if m in RATES
+                                                                     else (m,)))
 #: what ``render_stats`` writes
 FORMATS = ("table", "csv", "json")
 
@@ -67,13 +78,13 @@ def stats_payload(start: dt.date, end: dt.date, tz: str, keys: Sequence[str], ro
 
 def _stats_json(start: dt.date, end: dt.date, tz: str, keys: Sequence[str], rows: Any, total: Any,
                 report: LoadReport | None) -> bytes:
-    total_text = json_rows(total, METRICS)[1:-1]
+    total_text = json_rows(with_intervals(total), OUTPUT_METRICS)[1:-1]
     doc: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(), "tz": tz, "rows": None,
                            "total": None}
     if report is not None:
         doc["load"] = report.as_dict()
     head, tail = json.dumps(doc, ensure_ascii=False).encode().split(b'"rows": null, "total": null', 1)
-    row_text = json_rows(rows, [*keys, *METRICS]) if keys else b"[" + total_text + b"]"
+    row_text = json_rows(with_intervals(rows), [*keys, *OUTPUT_METRICS]) if keys else b"[" + total_text + b"]"
     return b"".join([head, b'"rows": ', row_text, b', "total": ', total_text, tail])
 
 
@@ -98,22 +109,25 @@ def render_stats(fmt: str, result: Any) -> str:
     if fmt == "json":
         return (_stats_json(start, end, tz, keys, rows, total, report) + b"\n").decode()
     if fmt == "csv":
-        frame = nw.from_native(rows if keys else total, eager_only=True).select(*keys, *METRICS).to_pandas()
+        frame = with_intervals(nw.from_native(rows if keys else total, eager_only=True).to_pandas())
+        frame = frame[[*keys, *OUTPUT_METRICS]]
         buf = io.StringIO()
         safe_frame(frame).to_csv(buf, index=False, lineterminator=CSV_EOL)
         return buf.getvalue()
     return _table(stats_payload(start, end, tz, keys, rows, total, report), keys, report)
 
 
-def _cell(metric: str, value: Any) -> str:
-    """A number as the terminal shows it: an unknown count (opens without open data) spelled out as ``unknown``."""
-    return fmt_count(value, UNKNOWN_TEXT) if metric in COUNTS else fmt_rate(value)
+def _cell(metric: str, row: dict[str, Any]) -> str:
+    """A number as the terminal shows it: an unknown count (opens without open data) spelled out as ``unknown``; a
+    rate with its 95 % interval."""
+    if metric in COUNTS:
+        return fmt_count(row[metric], UNKNOWN_TEXT)
+    return fmt_rate_interval(row[metric], row.get(f"{metric}_low"), row.get(f"{metric}_high"))
 
 
 def _table(doc: dict[str, Any], keys: Sequence[str], report: LoadReport | None) -> str:
     """The rich table. Every cell is a :class:`rich.text.Text` (never markup: a campaign named ``[/]`` or
     ``[link=…]`` is shown as written) with control characters made visible (:func:`terminal_text`)."""
-    from rich.console import Console  # (rich only for terminal tables: start-up time)
     from rich.table import Table
     from rich.text import Text
 
@@ -122,18 +136,29 @@ def _table(doc: dict[str, Any], keys: Sequence[str], report: LoadReport | None) 
     for k in keys:
         table.add_column(Text(LABELS[k]), footer=Text("Total" if k == keys[0] else ""))
     for m in METRICS:
-        table.add_column(Text(LABELS[m]), justify="right", footer=Text(_cell(m, doc["total"][m]) if keys else ""))
+        table.add_column(Text(LABELS[m]), justify="right", footer=Text(_cell(m, doc["total"]) if keys else ""))
     for r in doc["rows"]:
         cells = [Text(terminal_text(STATES[r[k]] if k == "state" else r[k])) for k in keys]
-        cells += [Text(_cell(m, r[m])) for m in METRICS]
+        cells += [Text(_cell(m, r)) for m in METRICS]
         table.add_row(*cells)
     buf = io.StringIO()
-    console = Console(file=buf, width=200 if keys else 160, force_terminal=False, color_system=None,
-                      emoji=False, highlight=False)
+    console = table_console(buf)
     console.print(table)
     if report is not None:
         console.print(Text(load_summary(report)))
     return buf.getvalue()
+
+
+def table_console(buf: io.StringIO) -> Any:
+    """A rich console writing plain text into ``buf``: as wide as the terminal when the output is one (rich wraps
+    the cells to fit), else wide enough that no cell wraps (files, pipes, tests read whole lines)."""
+    import shutil
+    import sys
+
+    from rich.console import Console
+
+    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 1000
+    return Console(file=buf, width=width, force_terminal=False, color_system=None, emoji=False, highlight=False)
 
 
 def load_summary(report: LoadReport) -> str:
@@ -153,4 +178,4 @@ def load_summary(report: LoadReport) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["json_rows", "load_summary", "render_stats", "stats_payload"]
+__all__ = ["json_rows", "load_summary", "render_stats", "stats_payload", "table_console"]

@@ -9,7 +9,8 @@ Definitions, for calendar dates [start, end] in the report time zone ``tz``:
 - responded: ``response_via`` is not blank, or state == 2 (Responded);
 - reach_outs: in range;  in_progress: in range, not responded, state not in {1 Hard Bounced, 5 Canceled};
 - opens: in range and opened (unknown -> null, never 0);  responses: in range and responded;
-- interested: in range, responded and response_type == "Interested".
+- interested: in range, responded and response_type == "Interested";
+- hard_bounced: in range and state == 1 (Hard Bounced); bounce_rate = hard_bounced / reach_outs.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from narwhals.typing import IntoFrameT
 
 from talentstats.errors import UsageError
 from talentstats.stats.periods import check_range, parse_date, range_instants, zone
-from talentstats.stats.states import NOT_IN_PROGRESS, RESPONDED
+from talentstats.stats.states import HARD_BOUNCED, NOT_IN_PROGRESS, RESPONDED
 from talentstats.stats.timekeys import day_labels, monday_number, time_key_exprs
 
-COUNTS: tuple[str, ...] = ("reach_outs", "in_progress", "opens", "responses", "interested")
-RATES: tuple[str, ...] = ("open_rate", "response_rate", "interested_rate", "interested_of_responses")
+COUNTS: tuple[str, ...] = ("reach_outs", "in_progress", "opens", "responses", "interested", "hard_bounced")
+RATES: tuple[str, ...] = ("open_rate", "response_rate", "interested_rate", "interested_of_responses", "bounce_rate")
 METRICS: tuple[str, ...] = COUNTS + RATES
 GROUP_KEYS: tuple[str, ...] = ("campaign", "sender", "week", "day", "month", "state", "response_via",
                                "response_type")
@@ -37,7 +38,7 @@ GROUP_KEYS: tuple[str, ...] = ("campaign", "sender", "week", "day", "month", "st
 TIME_KEYS: tuple[str, ...] = ("week", "day", "month")
 INTERESTED = "Interested"
 
-_FLAGS = ("reach_outs", "in_progress", "opens", "responses", "interested", "opens_unknown")
+_FLAGS = ("reach_outs", "in_progress", "opens", "responses", "interested", "opens_unknown", "hard_bounced")
 #: the columns the statistics read (besides the group-key columns)
 _NEEDED = ("created_at", "state", "response_via", "response_type", "opened")
 
@@ -82,6 +83,7 @@ def flag_exprs(responded: nw.Expr | None = None) -> dict[str, nw.Expr]:
         "responses": responded.cast(nw.Int8),
         "interested": interested.cast(nw.Int8),
         "opens_unknown": nw.col("opened").is_null().cast(nw.Int8),
+        "hard_bounced": (nw.col("state") == HARD_BOUNCED).cast(nw.Int8),
     }
 
 
@@ -206,7 +208,8 @@ def finish(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFra
     if keys:
         f = f.filter(nw.col("reach_outs") > 0)
     known = nw.col("opens_unknown") == 0
-    as_float = {k: nw.col(k).cast(nw.Float64) for k in ("reach_outs", "opens", "responses", "interested")}
+    as_float = {k: nw.col(k).cast(nw.Float64) for k in ("reach_outs", "opens", "responses", "interested",
+                                                        "hard_bounced")}
 
     def rate(num: str, den: str) -> nw.Expr:
         return nw.when(nw.col(den) > 0).then(as_float[num] / as_float[den])
@@ -226,13 +229,14 @@ def finish(counts: IntoFrameT, by: Sequence[str] | str | None = None) -> IntoFra
             exprs.append(nw.col(k))
     exprs += [nw.col(c).cast(nw.Int64) for c in ("reach_outs", "in_progress")]
     exprs.append(nw.when(known).then(nw.col("opens").cast(nw.Int64)).alias("opens"))
-    exprs += [nw.col(c).cast(nw.Int64) for c in ("responses", "interested")]
+    exprs += [nw.col(c).cast(nw.Int64) for c in ("responses", "interested", "hard_bounced")]
     exprs += [
         nw.when(known & (nw.col("reach_outs") > 0)).then(as_float["opens"] / as_float["reach_outs"])
         .alias("open_rate"),
         rate("responses", "reach_outs").alias("response_rate"),
         rate("interested", "reach_outs").alias("interested_rate"),
         rate("interested", "responses").alias("interested_of_responses"),
+        rate("hard_bounced", "reach_outs").alias("bounce_rate"),
     ]
     for columns in rounds:  # helper columns of the portable date labels (lazy frames only)
         f = f.with_columns(**columns)

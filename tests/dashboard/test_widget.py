@@ -45,8 +45,9 @@ from .helpers import (
 def test_kpis_hand_checked() -> None:
     d = dashboard()
     assert d.kpis() == {
-        "reach_outs": 6, "in_progress": 2, "opens": 3, "responses": 2, "interested": 1,
+        "reach_outs": 6, "in_progress": 2, "opens": 3, "responses": 2, "interested": 1, "hard_bounced": 1,  # r4
         "open_rate": 0.5, "response_rate": 2 / 6, "interested_rate": 1 / 6, "interested_of_responses": 0.5,
+        "bounce_rate": 1 / 6,
     }
     assert tile_values(d) == {"reach_outs": "6", "in_progress": "2", "opens": "3", "responses": "2",
                               "interested": "1", "open_rate": "50.0%", "response_rate": "33.3%",

@@ -22,8 +22,8 @@ pl = pytest.importorskip("polars")
 
 from talentstats.stats.metrics import campaign_stats  # noqa: E402
 
-COUNTS = ("reach_outs", "in_progress", "opens", "responses", "interested")
-RATES = ("open_rate", "response_rate", "interested_rate", "interested_of_responses")
+COUNTS = ("reach_outs", "in_progress", "opens", "responses", "interested", "hard_bounced")
+RATES = ("open_rate", "response_rate", "interested_rate", "interested_of_responses", "bounce_rate")
 TZS = ("UTC", "America/New_York", "Asia/Kolkata", "Pacific/Auckland")
 BYS: tuple[tuple[str, ...], ...] = (
     (),
@@ -154,15 +154,17 @@ def sql_stats(con: Any, start: str, end: str, tz: str, by: tuple[str, ...]) -> l
                       OR (SELECT count(opened) = 0 FROM reach_outs) THEN NULL  -- no open data at all
                     ELSE count(*) FILTER (WHERE opened) END AS opens,
                count(*) FILTER (WHERE responded) AS responses,
-               count(*) FILTER (WHERE responded AND response_type = 'Interested') AS interested
+               count(*) FILTER (WHERE responded AND response_type = 'Interested') AS interested,
+               count(*) FILTER (WHERE state = 1) AS hard_bounced
         FROM flagged
         {"GROUP BY ALL" if keys else ""}
     )
-    SELECT {", ".join(by) + "," if by else ""} reach_outs, in_progress, opens, responses, interested,
+    SELECT {", ".join(by) + "," if by else ""} reach_outs, in_progress, opens, responses, interested, hard_bounced,
            CAST(opens AS DOUBLE) / nullif(reach_outs, 0) AS open_rate,
            CAST(responses AS DOUBLE) / nullif(reach_outs, 0) AS response_rate,
            CAST(interested AS DOUBLE) / nullif(reach_outs, 0) AS interested_rate,
-           CAST(interested AS DOUBLE) / nullif(responses, 0) AS interested_of_responses
+           CAST(interested AS DOUBLE) / nullif(responses, 0) AS interested_of_responses,
+           CAST(hard_bounced AS DOUBLE) / nullif(reach_outs, 0) AS bounce_rate
     FROM counted
     """
     return con.execute(sql, {"tz": tz, "start": start, "end": end}).fetchall()
@@ -285,10 +287,10 @@ def test_sql_reference_on_a_hand_checked_table():
     con = duckdb.connect()
     con.register("reach_outs", df)
     assert sql_stats(con, "2026-03-08", "2026-03-08", "America/New_York", ()) == [
-        (2, 1, None, 1, 1, None, 0.5, 0.5, 1.0)]
+        (2, 1, None, 1, 1, 0, None, 0.5, 0.5, 1.0, 0.0)]  # (b and c: none hard bounced)
     assert sorted(sql_stats(con, "2026-03-02", "2026-03-09", "America/New_York", ("week", "campaign"))) == [
-        ("2026-03-02", "X", 3, 1, None, 2, 2, None, 2 / 3, 2 / 3, 1.0),
-        ("2026-03-09", "Y", 1, 0, 1, 0, 0, 1.0, 0.0, 0.0, None)]
+        ("2026-03-02", "X", 3, 1, None, 2, 2, 0, None, 2 / 3, 2 / 3, 1.0, 0.0),
+        ("2026-03-09", "Y", 1, 0, 1, 0, 0, 1, 1.0, 0.0, 0.0, None, 1.0)]  # (d is hard bounced: 1 of 1)
     got = _rows_of(campaign_stats(df, "2026-03-02", "2026-03-09", "America/New_York", by="week,campaign"))
     assert not compare(got, sql_stats(con, "2026-03-02", "2026-03-09", "America/New_York", ("week", "campaign")),
                        2, "hand")

@@ -136,8 +136,9 @@ def check_row(r: dict[str, Any]) -> None:
     assert 0 <= resp <= n and 0 <= inter <= resp and 0 <= prog <= n - resp
     if opens is not None:
         assert 0 <= opens <= n
+    assert 0 <= r["hard_bounced"] <= n
     for rate, num, den in (("open_rate", opens, n), ("response_rate", resp, n), ("interested_rate", inter, n),
-                           ("interested_of_responses", inter, resp)):
+                           ("interested_of_responses", inter, resp), ("bounce_rate", r["hard_bounced"], n)):
         if num is None or den == 0:
             assert r[rate] is None, (rate, r)
         else:
@@ -183,11 +184,11 @@ def test_invariants_and_groups_sum_to_the_total(case, tz):
 
 
 def oracle(df: pd.DataFrame, start: dt.date, end: dt.date, tz: str, key: str | None) -> dict[Any, dict]:
-    """The five counts per group by the definitions, row by row in plain Python (zoneinfo for the dates)."""
+    """The counts per group (the five and Hard Bounced) by the definitions, row by row in plain Python."""
     z = ZoneInfo(tz)
     no_open_info = bool(df["opened"].isna().all())  # an empty table has no open information either
-    out: dict[Any, dict] = {} if key else {None: dict.fromkeys(("reach_outs", "in_progress", "opens",
-                                                                  "responses", "interested"), 0)}
+    names = ("reach_outs", "in_progress", "opens", "responses", "interested", "hard_bounced")
+    out: dict[Any, dict] = {} if key else {None: dict.fromkeys(names, 0)}
     for row in df.astype(object).to_dict("records"):
         row = {k: _plain(v) for k, v in row.items()}
         local = row["created_at"].to_pydatetime().astimezone(z)
@@ -196,13 +197,13 @@ def oracle(df: pd.DataFrame, start: dt.date, end: dt.date, tz: str, key: str | N
         monday = local.date() - dt.timedelta(days=local.weekday())
         group = {None: None, "week": monday.isoformat(), "day": local.date().isoformat(),
                  "month": f"{local.year:04d}-{local.month:02d}"}.get(key, row.get(key or ""))
-        c = out.setdefault(group, dict.fromkeys(("reach_outs", "in_progress", "opens", "responses",
-                                                 "interested"), 0))
+        c = out.setdefault(group, dict.fromkeys(names, 0))
         responded = (row["response_via"] or "").strip() != "" or row["state"] == 2
         c["reach_outs"] += 1
         c["in_progress"] += int(not responded and row["state"] not in (1, 5))
         c["responses"] += int(responded)
         c["interested"] += int(responded and row["response_type"] == "Interested")
+        c["hard_bounced"] += int(row["state"] == 1)
         if row["opened"] is None or c["opens"] is None:
             c["opens"] = None
         else:
