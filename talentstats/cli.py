@@ -46,7 +46,8 @@ FLAGS = {"fmt": "--format", "formats": "--format", "source_tz": "--source-tz", "
          "dask_scheduler": "--dask-scheduler", "spark_master": "--spark-master", "dates": "--start/--end",
          "as_of_version": "--as-of-version", "out": "--out", "pdf_timeout": "--pdf-timeout", "bind": "--bind",
          "allow_host": "--allow-host", "token": "--token", "max_kernels": "--max-kernels",
-         "rejects": "--rejects", "view": "--view", "metric": "--metric", "messages": "--messages",
+         "rejects": "--rejects", "view": "--view", "metric": "--metric", "compare": "--compare",
+         "same_age": "--same-age", "as_of": "--as-of", "previous": "--compare", "messages": "--messages",
          **cliopts.LIMIT_FLAGS}
 
 
@@ -92,6 +93,13 @@ def stats(
     = "cohort",
     time_to_reply: Annotated[bool, typer.Option("--time-to-reply", help="Add the median, p75 and p90 hours from "
                                                 "first send to reply (and n) of the range's cohort.")] = False,
+    compare: Annotated[str | None, typer.Option("--compare", metavar="PERIOD", help="Compare with 'previous' (the "
+                                                "same-length period just before) or START:END: changes, with an "
+                                                "interval and a verdict for rates.")] = None,
+    same_age: Annotated[bool, typer.Option("--same-age", help="With --compare: take the earlier period as it "
+                                           "stood when it was as old as this one is.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="INSTANT", help="With --same-age: the instant the "
+                                              "data stands at (default: the newest in the data).")] = None,
 ) -> None:
     """The five campaign statistics for reach outs created in a date range (or, with --view, what happened in it).
 
@@ -126,7 +134,8 @@ def stats(
     from talentstats.stats.query import compute_stats
 
     result = compute_stats(files, options=options, start=start, end=end, week=week, tz=tz, by=by,
-                           engine=engine.strip().lower(), dask_scheduler=dask_scheduler, spark_master=spark_master)
+                           engine=engine.strip().lower(), dask_scheduler=dask_scheduler, spark_master=spark_master,
+                           compare=compare, same_age=same_age, as_of=as_of)
     write_out(render_stats_bytes(fmt, result))
     exit_now()
 

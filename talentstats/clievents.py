@@ -68,6 +68,8 @@ def triangle(
     end: Annotated[str | None, typer.Option("--end", help="Instead of --week: a date in the last week.",
                                             metavar="DATE")] = None,
     metric: Annotated[str, typer.Option("--metric", help="responses or opens.", metavar="METRIC")] = "responses",
+    project: Annotated[bool, typer.Option("--project", help="Add each week's projected final rate (chain ladder "
+                                          "over the weekly cohorts, with a 95% interval).")] = False,
     tz: Tz = "UTC",
     source_tz: SourceTz = "UTC",
     fmt: Fmt = "table",
@@ -85,7 +87,8 @@ def triangle(
 
     options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst)
     write_out(render_events_bytes(fmt, compute_triangle(files, options=options, end=end, week=week, weeks=weeks, tz=tz,
-                                                     metric=metric.strip().lower(), engine=engine.strip().lower())))
+                                                     metric=metric.strip().lower(), engine=engine.strip().lower(),
+                                                     project=project)))
     exit_now()
 
 

@@ -159,7 +159,19 @@ def _triangle_table(doc: dict[str, Any]) -> str:
                       *[Text(f"{fmt_count(cells[a]['count'])} ({fmt_rate(cells[a]['cumulative_rate'])})"
                              if a in cells else "") for a in ages])
     buf = io.StringIO()
-    table_console(buf).print(table)
+    console = table_console(buf)
+    console.print(table)
+    if doc.get("projected"):
+        projected = Table(title=Text(f"Projected final {metric} rate (chain ladder over the weekly cohorts, 95% "
+                                     "interval)"), title_justify="left")
+        for name in ("Created", "So far", "Projected", "95% interval", ""):
+            projected.add_column(Text(name), justify="left" if name in ("Created", "") else "right")
+        for p in doc["projected"]:
+            interval = "" if p["projected_low"] is None else \
+                f"{fmt_rate(p['projected_low'])} – {fmt_rate(p['projected_high'])}"
+            projected.add_row(Text(p["created_week"]), Text(fmt_rate(p["rate"])), Text(fmt_rate(p["projected_rate"])),
+                              Text(interval), Text(p["label"]))
+        console.print(projected)
     for note in doc["notes"]:
         buf.write(f"Note: {terminal_text(note)}.\n")
     return buf.getvalue()

@@ -19,6 +19,7 @@ from talentstats.present.formats import (
     METRIC_LABELS,
     UNKNOWN_TEXT,
     fmt_count,
+    fmt_rate,
     fmt_rate_interval,
     terminal_text,
 )
@@ -76,13 +77,31 @@ def stats_payload(start: dt.date, end: dt.date, tz: str, keys: Sequence[str], ro
     return json.loads(_stats_json(start, end, tz, keys, rows, total, report))
 
 
+def compare_dict(compared: dict[str, Any]) -> dict[str, Any]:
+    """The JSON ``compare`` object of a comparison (instants as ISO text, no per-group frame)."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, dt.datetime | dt.date):
+            return value.isoformat()
+        if hasattr(value, "item"):  # numpy scalars
+            value = value.item()
+        return None if isinstance(value, float) and value != value else value
+
+    return plain({k: v for k, v in compared.items() if k != "groups"})
+
+
 def _stats_json(start: dt.date, end: dt.date, tz: str, keys: Sequence[str], rows: Any, total: Any,
-                report: LoadReport | None) -> bytes:
+                report: LoadReport | None, compared: dict[str, Any] | None = None) -> bytes:
     total_text = json_rows(with_intervals(total), OUTPUT_METRICS)[1:-1]
     doc: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(), "tz": tz, "rows": None,
                            "total": None}
     if report is not None:
         doc["load"] = report.as_dict()
+    if compared is not None:
+        doc["compare"] = compare_dict(compared)
     head, tail = json.dumps(doc, ensure_ascii=False).encode().split(b'"rows": null, "total": null', 1)
     row_text = json_rows(with_intervals(rows), [*keys, *OUTPUT_METRICS]) if keys else b"[" + total_text + b"]"
     return b"".join([head, b'"rows": ', row_text, b', "total": ', total_text, tail])
@@ -92,7 +111,7 @@ def render_stats_bytes(fmt: str, result: Any) -> bytes:
     """:func:`render_stats` as UTF-8 bytes (JSON is built as bytes: a large output is never decoded)."""
     if fmt == "json":
         return _stats_json(result.start, result.end, result.tz, result.keys, result.rows, result.total,
-                           result.report) + b"\n"
+                           result.report, result.compare) + b"\n"
     return render_stats(fmt, result).encode()
 
 
@@ -107,14 +126,45 @@ def render_stats(fmt: str, result: Any) -> str:
     start, end, tz, keys, rows, total, report = (result.start, result.end, result.tz, result.keys, result.rows,
                                                  result.total, result.report)
     if fmt == "json":
-        return (_stats_json(start, end, tz, keys, rows, total, report) + b"\n").decode()
+        return (_stats_json(start, end, tz, keys, rows, total, report, result.compare) + b"\n").decode()
     if fmt == "csv":
         frame = with_intervals(nw.from_native(rows if keys else total, eager_only=True).to_pandas())
         frame = frame[[*keys, *OUTPUT_METRICS]]
         buf = io.StringIO()
         safe_frame(frame).to_csv(buf, index=False, lineterminator=CSV_EOL)
         return buf.getvalue()
-    return _table(stats_payload(start, end, tz, keys, rows, total, report), keys, report)
+    text = _table(stats_payload(start, end, tz, keys, rows, total, report), keys, report)
+    return text if result.compare is None else text + compare_text(result.compare)
+
+
+def compare_text(compared: dict[str, Any]) -> str:
+    """The comparison as a terminal table: each figure now and then, the change, and for rates its 95 %
+    interval and a verdict (a change is called only when its interval excludes 0)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    c = compare_dict(compared)
+    how = f"at the same age (as of {c['as_of'][:16]})" if c["same_age"] else "as they are now"
+    table = Table(title=Text(f"Compared with {c['start']} – {c['end']}, {how}"), title_justify="left")
+    for name in ("", "Now", "Then", "Change", "95% interval", "Verdict"):
+        table.add_column(Text(name), justify="left" if name in ("", "Verdict") else "right")
+    for metric, ch in c["changes"].items():
+        rate = metric in RATES
+        value = fmt_rate if rate else (lambda v: fmt_count(v, UNKNOWN_TEXT))
+        diff = ch["diff"]
+        change = "—" if diff is None else (f"{diff * 100:+.1f} pp" if rate else f"{diff:+,}")
+        interval = (f"{ch['diff_low'] * 100:+.1f} to {ch['diff_high'] * 100:+.1f} pp"
+                    if rate and ch["diff_low"] is not None else "")
+        verdict = {True: "significant", False: "no clear change", None: ""}[ch["significant"]]
+        basis = c["basis"].get(metric)
+        table.add_row(Text(LABELS[metric]), Text(value(ch["current"])), Text(value(ch["previous"])), Text(change),
+                      Text(interval), Text(verdict + (" (naive)" if basis == "naive" and c["same_age"] else "")))
+    buf = io.StringIO()
+    console = table_console(buf)
+    console.print(table)
+    for caveat in c["caveats"]:
+        console.print(Text(f"Note: {caveat}"))
+    return buf.getvalue()
 
 
 def _cell(metric: str, row: dict[str, Any]) -> str:

@@ -232,10 +232,11 @@ def compute_steps(paths: str | Path | Sequence[str | Path], *, options: LoadOpti
 
 def compute_triangle(paths: str | Path | Sequence[str | Path], *, options: LoadOptions | None = None,
                      end: Any = None, week: str | None = None, weeks: int = 8, tz: str = "UTC",
-                     metric: str = "responses", engine: str = "pandas",
+                     metric: str = "responses", engine: str = "pandas", project: bool = False,
                      data: EventData | None = None) -> EventsResult:
     """How the responses (or opens) of the ``weeks`` creation weeks ending with ``week`` (or the week of
-    ``end``; default the newest complete week) arrive with age.
+    ``end``; default the newest complete week) arrive with age; with ``project`` each week's projected final
+    rate (chain ladder over weekly snapshots, 95 % interval, labelled projected).
 
     Raises:
         UsageError: bad arguments (each names its parameter).
@@ -249,6 +250,7 @@ def compute_triangle(paths: str | Path | Sequence[str | Path], *, options: LoadO
     try:
         last = parse_date(end, "end") if end is not None else _dates(None, None, week or "latest", data.newest, tz)[1]
         rows = _collect(triangle(data.reach_outs, last, weeks, tz, metric, data.as_of))
+        projected = _projected(data, last, weeks, tz, metric) if project else None
     finally:
         if own:
             data.close()
@@ -256,7 +258,16 @@ def compute_triangle(paths: str | Path | Sequence[str | Path], *, options: LoadO
     first = last - dt.timedelta(days=7 * weeks - 1)
     return EventsResult("triangle", first, last, tz, [], rows, None, data.report, _notes(data.report, data.messages),
                         {"metric": metric, "weeks": weeks,
-                         "as_of": None if data.as_of is None else data.as_of.isoformat()})
+                         "as_of": None if data.as_of is None else data.as_of.isoformat(),
+                         **({} if projected is None else {"projected": projected})})
+
+
+def _projected(data: EventData, last: dt.date, weeks: int, tz: str, metric: str) -> list[dict[str, Any]]:
+    """Each week's projected final rate (chain ladder over its weekly snapshots) with a 95 % interval."""
+    from talentstats.stats.projection import project, snapshots
+
+    frame = data.reach_outs if data.engine is None else _collect(data.reach_outs)
+    return stats_dicts(project(snapshots(frame, last, weeks, tz, metric, data.as_of)))
 
 
 __all__ = ["VIEWS", "EventData", "EventsResult", "compute_steps", "compute_triangle", "compute_view",

@@ -20,3 +20,5 @@ class StatsResult:
     rows: Any
     total: Any
     report: LoadReport
+    #: the comparison with an earlier period (``--compare``; see :func:`talentstats.stats.compare.compare_periods`)
+    compare: dict[str, Any] | None = None
