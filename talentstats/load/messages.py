@@ -180,6 +180,7 @@ class Opens:
     first_sent: pa.Array | None = None  # earliest sent_at per id in ``ids`` (null: none sent)
     first_opened: pa.Array | None = None  # earliest opened_at per id in ``ids`` (null: no open time)
     events: pa.Table | None = None  # one row per distinct message: reach_out_id, step, sent_at, opened_at
+    event_codes: np.ndarray | None = None  # each message's reach out as a position in ``ids``
 
     def apply(self, table: pa.Table, report: LoadReport, uncounted: np.ndarray | None = None) -> pa.Table:
         """``table`` with ``opened`` true where a message was opened (known, i.e. not null, everywhere) and the
@@ -209,10 +210,27 @@ class Opens:
         message table) and put the report in place."""
         known = pc.is_in(self.ids, value_set=reach_out_ids).to_numpy(zero_copy_only=False)
         self.report.unmatched_messages = int(self.messages[~known].sum())
-        if self.events is not None and not known.all():
-            self.events = self.events.filter(pc.is_in(self.events.column("reach_out_id"),
-                                                      value_set=self.ids.filter(pa.array(known))))
+        if self.events is not None and self.event_codes is not None:  # (codes: no text id hashed again)
+            keep = known[self.event_codes]
+            if not keep.all():
+                self.events, self.event_codes = self.events.filter(pa.array(keep)), self.event_codes[keep]
         report.messages = self.report
+
+    def locate(self, table: pa.Table) -> pa.Table | None:
+        """The message table (after :meth:`finish`) with ``ro``, the row of its reach out in ``table`` (the final
+        reach-out table), and that reach out's campaign and sender: a message's reach out is then an array
+        lookup, never a join on text ids (the activity view by campaign, the steps)."""
+        if self.events is None or self.event_codes is None:
+            return self.events
+        at = pc.index_in(table.column("reach_out_id"), value_set=self.ids)
+        row_of_id = np.full(len(self.ids), -1, dtype=np.int64)
+        found = ~_nulls(at)
+        row_of_id[pc.drop_null(at).to_numpy()] = np.nonzero(found)[0]
+        ro = row_of_id[self.event_codes]
+        events = self.events.append_column("ro", pa.array(ro, pa.int64()))
+        take = pa.array(ro)
+        return events.append_column("campaign", table.column("campaign").take(take)).append_column(
+            "sender", table.column("sender").take(take))
 
 
 def _earlier(a: Any, b: Any) -> Any:
@@ -281,7 +299,8 @@ def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = N
                         ).group_by("code").aggregate([("sent", "min"), ("open", "min")])
     at = earliest.column("code").to_numpy()
     first_sent, first_opened = (_scatter(earliest.column(c), at, len(ids)) for c in ("sent_min", "open_min"))
-    return Opens(ids.take(pa.array(opened, pa.int64())), ids, per_id, total, first_sent, first_opened, events)
+    return Opens(ids.take(pa.array(opened, pa.int64())), ids, per_id, total, first_sent, first_opened, events,
+                 codes[keep])
 
 
 def _earliest_of_copies(times: pa.Table, rows: np.ndarray, pairs: pd.Series) -> pa.Table:

@@ -215,8 +215,12 @@ def activity_counts(reach_outs: IntoFrameT, messages: Any, start: dt.date | str,
         m = _like(nw.from_native(messages), f)
         step = ["step"] if "step" in keys else []
         _need(m, ["reach_out_id", "sent_at", *step], "messages")
-        m = m.select(*(["reach_out_id"] if joined else []), "sent_at", *step).filter(_in("sent_at", lo, hi))
-        if joined:  # campaign and sender are the reach out's
+        # campaign and sender are the reach out's: the loader's message table carries them (a join of millions
+        # of messages on text ids was most of the time of the view by campaign); else they are joined
+        carried = bool(joined) and all(k in _columns(m) for k in joined)
+        m = m.select(*(joined if carried else ["reach_out_id"] if joined else []), "sent_at", *step)
+        m = m.filter(_in("sent_at", lo, hi))
+        if joined and not carried:
             m = m.join(f.select("reach_out_id", *joined), on="reach_out_id", how="left")
         parts.append(_part(m, keys, tz, "sent_at", "messages_sent"))
     if "step" not in keys:

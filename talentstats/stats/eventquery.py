@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from talentstats.errors import UsageError
 from talentstats.load.accounting import LoadReport
 from talentstats.load.loader import finish_load, load_arrow
@@ -19,7 +21,7 @@ from talentstats.stats.activity import ACTIVITY_KEYS, RECONCILE_KEYS, activity_c
 from talentstats.stats.arrival import TTR_COLUMNS, TTR_KEYS, newest_instant, time_to_reply, triangle
 from talentstats.stats.metrics import check_keys, newest_date, stats_dicts, stats_with_total
 from talentstats.stats.periods import check_range, monday_of, parse_date, resolve_week, zone
-from talentstats.stats.steps import step_stats
+from talentstats.stats.steps import step_facts, step_stats
 
 #: the views of ``talentstats stats --view``
 VIEWS: tuple[str, ...] = ("cohort", "activity", "reconcile")
@@ -72,6 +74,10 @@ def load_events(paths: str | Path | Sequence[str | Path], options: LoadOptions |
     loaded = load_arrow(paths, options.but(created_range=None))  # (events of a range may belong to older rows)
     finish_load(loaded.report, options)
     table, messages = loaded.table, loaded.messages
+    facts = step_facts(table, messages)
+    if facts is not None:  # (the steps of any range: one pass over the reach outs)
+        for name, values in facts.items():
+            table = table.append_column(name, pa.array(values))
     if engine == "pandas":
         frame = to_pandas(table, categorical=True)
         msgs = None if messages is None else messages.to_pandas()
