@@ -105,6 +105,7 @@ def index_page(out_dir: str | Path, extra: tuple[str, dict[str, Any]] | None = N
             + "".join(f'<td class="n">{fmt_rate(s.get(k))}</td>' for k in ("open_rate", "response_rate"))
             + f"<td>{links}</td></tr>")
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{INDEX_POLICY}"><title>Weekly campaign reports</title>
 <style>{INDEX_CSS}</style></head><body>
 <h1>Weekly campaign reports</h1><p>{len(entries)} report(s), newest first.</p>

@@ -23,6 +23,8 @@ def test_index_lists_reports_newest_first_and_skips_broken_summaries(tmp_path: P
     assert re.findall(r">(2026-W\d\d)<", page) == ["2026-W47", "2026-W46", "2026-W45"]
     assert "3 report(s), newest first." in page and "T &lt;b&gt;" in page
     assert page.count("filling in") == 1 and '<td class="n">—</td>' in page and '<td class="n">524</td>' in page
+    # laid out at the phone's width, not 1,113 px wide (issue 15)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
 
 
 def test_period_label_is_the_iso_week_or_the_dates():
