@@ -51,9 +51,10 @@ FLAGS = {"fmt": "--format", "formats": "--format", "source_tz": "--source-tz", "
          **cliopts.LIMIT_FLAGS}
 
 
-@app.command(epilog="Examples:\n\n  talentstats stats exports/ --week last --by campaign\n\n"
-                    "  talentstats stats reach_outs.csv --messages messages.csv --start 2026-11-16 --end 2026-11-22"
-                    " --format json")
+@app.command(epilog="**Examples**\n\n* `talentstats stats exports/ --week last --by campaign`\n\n"
+                    "* `talentstats stats reach_outs.csv --messages messages.csv --start 2026-11-16 --end 2026-11-22"
+                    " --format json`\n\n* `talentstats stats exports/ --week latest --compare previous --same-age`\n\n"
+                    "* `talentstats stats exports/ --messages messages.csv --week last --view reconcile`")
 def stats(
     files: Files,
     start: Annotated[str | None, typer.Option("--start", help="First date, YYYY-MM-DD (inclusive).",
@@ -94,14 +95,17 @@ def stats(
     time_to_reply: Annotated[bool, typer.Option("--time-to-reply", help="Add the median, p75 and p90 hours from "
                                                 "first send to reply (and n) of the range's cohort.")] = False,
     compare: Annotated[str | None, typer.Option("--compare", metavar="PERIOD", help="Compare with 'previous' (the "
-                                                "same-length period just before) or START:END: changes, with an "
-                                                "interval and a verdict for rates.")] = None,
+                                                "same-length period just before) or START:END (two dates) for the "
+                                                "changes, with an interval and a verdict for rates.")] = None,
     same_age: Annotated[bool, typer.Option("--same-age", help="With --compare: take the earlier period as it "
                                            "stood when it was as old as this one is.")] = False,
     as_of: Annotated[str | None, typer.Option("--as-of", metavar="INSTANT", help="With --same-age: the instant the "
                                               "data stands at (default: the newest in the data).")] = None,
 ) -> None:
     """The five campaign statistics for reach outs created in a date range (or, with --view, what happened in it).
+
+    `--week last` is the last complete week before today (for a schedule); `--week latest` the newest complete
+    week in the data (for an export that stopped updating).
 
     FILES may be a dataset folder made by `talentstats ingest` (or its URL, with --engine): only the months of
     the range are read. --engine chooses where the statistics are computed; the numbers are the same on every
@@ -140,8 +144,8 @@ def stats(
     exit_now()
 
 
-@app.command(epilog="Examples:\n\n  talentstats report exports/ --week last --out reports\n\n"
-                    "  talentstats report exports/ --weeks 8 --format html,pdf,ipynb")
+@app.command(epilog="**Examples**\n\n* `talentstats report exports/ --week last --out reports`\n\n"
+                    "* `talentstats report exports/ --weeks 8 --format html,pdf,ipynb`")
 def report(
     files: Files,
     messages: Messages = None,

@@ -22,8 +22,10 @@ from talentstats.cliopts import (
     write_out,
 )
 
-STEPS_EXAMPLE = "Example:\n\n  talentstats steps reach_outs.csv --messages messages.csv --week latest --by campaign"
-TRIANGLE_EXAMPLE = "Example:\n\n  talentstats triangle reach_outs.csv --messages messages.csv --weeks 12"
+STEPS_EXAMPLE = ("**Example**\n\n* `talentstats steps reach_outs.csv --messages messages.csv --week latest "
+                 "--by campaign`")
+TRIANGLE_EXAMPLE = ("**Examples**\n\n* `talentstats triangle reach_outs.csv --messages messages.csv --weeks 12`\n\n"
+                    "* `talentstats triangle exports/ --weeks 8 --metric opens --project`")
 
 Start = Annotated[str | None, typer.Option("--start", help="First date, YYYY-MM-DD (inclusive).", metavar="DATE")]
 End = Annotated[str | None, typer.Option("--end", help="Last date, YYYY-MM-DD (inclusive).", metavar="DATE")]
