@@ -164,6 +164,8 @@ def report(
     fmt: Annotated[str, typer.Option("--format", help="Any of html,pdf,ipynb.", metavar="FORMATS")] = "html,pdf",
     title: Annotated[str, typer.Option("--title", help="Report title.")] = "Weekly campaign report",
     include_pii: Annotated[bool, typer.Option("--include-pii", help="Show prospect names and emails.")] = False,
+    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Render a week without any reach out too "
+                                              "(refused by default: an export that stopped updating).")] = False,
     paper: Annotated[str, typer.Option("--paper", help="PDF paper size: A4 or Letter.")] = "A4",
     pdf_timeout: Annotated[float, typer.Option("--pdf-timeout", help="Seconds Chromium may take to print a PDF.",
                                                metavar="SECONDS")] = 60.0,
@@ -194,7 +196,7 @@ def report(
         done = render_reports(files, out, options=options, week=week, weeks=weeks, start=start, end=end, tz=tz,
                               campaigns=tuple(campaign or ()), title=title, formats=formats, paper=paper,
                               include_pii=include_pii, on_week=lambda _r: progress.advance(task),
-                              pdf_timeout=pdf_timeout)
+                              pdf_timeout=pdf_timeout, allow_empty=allow_empty)
     for r in done:
         names = ", ".join(str(p) for p in r.files.values())
         typer.echo(f"{r.folder.name}: {names} ({r.seconds:.1f} s)")

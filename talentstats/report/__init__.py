@@ -76,7 +76,7 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
                    end: str | dt.date | None = None, tz: str = "UTC", campaigns: Sequence[str] = (),
                    title: str = DEFAULT_TITLE, formats: str | Sequence[str] = ("html", "pdf"), paper: str = "A4",
                    include_pii: bool = False, on_week: Callable[[Rendered], object] | None = None,
-                   pdf_timeout: float = PDF_TIMEOUT) -> list[Rendered]:
+                   pdf_timeout: float = PDF_TIMEOUT, allow_empty: bool = False) -> list[Rendered]:
     """Load the exports once and render the report of each period into ``out/<period>/``; update the index.
 
     Every argument is checked before anything is read. The exports are then loaded once, the canonical table
@@ -100,6 +100,8 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
         include_pii: show prospect names and emails in the Interested list.
         on_week: called with each period's :class:`Rendered` as soon as it is done (progress).
         pdf_timeout: seconds Chromium may take to print one PDF.
+        allow_empty: render a period without any reach out too (by default that is refused: a report of zeros,
+            e.g. from an export that stopped updating, must not go out silently).
 
     Returns:
         One :class:`Rendered` per period, oldest first.
@@ -136,6 +138,8 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
         first, _ = resolve_week(week, newest_date(loaded.table, tz), tz)
         mondays = [first - dt.timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
         periods = [(monday, monday + dt.timedelta(days=6)) for monday in mondays]
+    if not allow_empty:
+        refuse_empty(loaded.table, periods, tz, campaigns)
     make_out(out)
     remove_stale_renders(out)
     done: list[Rendered] = []
@@ -150,6 +154,24 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
             if on_week is not None:
                 on_week(rendered)
     return done
+
+
+def refuse_empty(table: Any, periods: Sequence[tuple[dt.date, dt.date]], tz: str, campaigns: Sequence[str]) -> None:
+    """A UsageError (one line) when a period has no reach out (of ``campaigns``): a report of zeros is refused
+    rather than published, and the line says where the data ends (an export that stopped updating)."""
+    from talentstats.stats.periods import range_instants
+
+    created = table["created_at"]
+    if campaigns:
+        created = created[table["campaign"].astype(str).isin(list(campaigns))]
+    for start, end in periods:  # (a few periods; each a vectorised count)
+        lo, hi = range_instants(start, end, tz)
+        if not ((created >= lo) & (created < hi)).any():
+            newest = newest_date(table, tz)
+            ends = f"the data ends on {newest.isoformat()}" if newest is not None else "the data has no reach outs"
+            which = f" of campaign(s) {', '.join(campaigns)}" if campaigns else ""
+            raise UsageError(f"{period_label(start, end)} has no reach outs{which} ({ends}); nothing to report — "
+                             "--allow-empty renders it anyway")
 
 
 def render_period(snapshot: str | Path, out: str | Path, start: dt.date, end: dt.date, *,
