@@ -25,7 +25,7 @@ __all__ = ["DRILL_LIMIT", "KPIS", "PII_LABELS", "data_note", "drill_html", "empt
 
 #: the KPI tiles, in order
 KPIS = ("reach_outs", "in_progress", "opens", "responses", "interested", "open_rate", "response_rate",
-        "interested_rate", "interested_of_responses")
+        "interested_rate", "interested_of_responses", "bounce_rate")
 #: rows of the drill-down table shown at most
 DRILL_LIMIT = 500
 #: prospect columns shown in the drill-down only when asked, with their headings
@@ -86,7 +86,7 @@ def scope_text(campaigns: Sequence[Any], senders: Sequence[Any]) -> str:
     return "; ".join(parts)
 
 
-def period_html(start: dt.date, end: dt.date, tz: str, scope: str) -> str:
+def period_html(start: dt.date, end: dt.date, tz: str, scope: str, compared: str | None = None) -> str:
     """The line above the tiles: range, time zone, selection and the period the changes compare with.
 
     Args:
@@ -94,19 +94,21 @@ def period_html(start: dt.date, end: dt.date, tz: str, scope: str) -> str:
         end: last day of the range.
         tz: the report time zone.
         scope: :func:`scope_text` of the selection.
+        compared: how the changes compare (plain text; default: with the previous period of the same length).
 
     Returns:
         Escaped HTML.
     """
     p_start, p_end = previous_period(start, end)
+    if compared is None:
+        days = (end - start).days + 1
+        compared = f"Changes compare with the previous {days} days, {p_start:%d %b} – {p_end:%d %b %Y}."
     return (f'<div class="ts-line"><b>{start:%a %d %b %Y} – {end:%a %d %b %Y}</b> '
-            f"({html.escape(tz)}) · {html.escape(scope)}<br><span class=\"ts-muted\">"
-            f"Changes compare with the previous {(end - start).days + 1} days, {p_start:%d %b} – {p_end:%d %b %Y}."
+            f"({html.escape(tz)}) · {html.escape(scope)}<br><span class=\"ts-muted\">{html.escape(compared)}"
             f"</span></div>")
 
 
-def kpi_text(start: dt.date, end: dt.date, tz: str, scope: str, now: Mapping[str, Any],
-             before: Mapping[str, Any]) -> str:
+def kpi_text(start: dt.date, end: dt.date, tz: str, scope: str, compared: Any) -> str:
     """The KPIs of a range as plain text, with the change against the previous period (for notebooks).
 
     Args:
@@ -114,20 +116,18 @@ def kpi_text(start: dt.date, end: dt.date, tz: str, scope: str, now: Mapping[str
         end: last day of the range.
         tz: the report time zone.
         scope: :func:`scope_text` of the selection.
-        now: statistics of the range.
-        before: statistics of the previous period of the same length.
+        compared: the range against the previous period (:class:`talentstats.dashboard.sameage.Compared`).
 
     Returns:
-        Three heading lines, then one line per KPI.
+        Three heading lines, one line per KPI (rates with their 95 % interval, the change's interval and
+        verdict), then the caveats.
     """
-    p_start, p_end = previous_period(start, end)
-    lines = [f"Reach outs created {start:%a %d %b %Y} – {end:%a %d %b %Y} ({tz})",
-             f"Scope: {scope}",
-             f"Change against the previous {(end - start).days + 1} days ({p_start:%d %b} – {p_end:%d %b %Y})"]
-    for m in KPIS:
-        lines.append(f"  {charts.METRIC_LABELS[m]:<24}{value_text(m, now):>10}   "
-                     f"{change_text(m, now[m], before[m])}")
-    return "\n".join(lines)
+    from talentstats.dashboard import verdicts  # (verdicts formats tiles; text stays free of the comparison)
+
+    warnings, notes = verdicts.caveats(compared)
+    lines = [f"Reach outs created {start:%a %d %b %Y} – {end:%a %d %b %Y} ({tz})", f"Scope: {scope}",
+             verdicts.compared_line(compared), *verdicts.kpi_lines(KPIS, compared)]
+    return "\n".join([*lines, *(f"Note: {n}" for n in (*warnings, *notes))])
 
 
 def data_note(table: pd.DataFrame, load: LoadReport | None, opens_info: bool) -> str:

@@ -18,11 +18,13 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from talentstats.dashboard import layout, text
+from talentstats.dashboard import layout, text, verdicts
 from talentstats.dashboard.bundle import FIGURE_CONFIG, figure_widget_class
 from talentstats.dashboard.config import load_arguments
 from talentstats.dashboard.cube import DailyCube, Selection
 from talentstats.dashboard.eventsview import EventsView
+from talentstats.dashboard.ratesview import RatesView
+from talentstats.dashboard.sameage import Compared, SameAge
 from talentstats.dashboard.text import DRILL_LIMIT, KPIS, PII_LABELS
 from talentstats.load.accounting import LoadReport
 from talentstats.load.loader import read_reach_outs
@@ -32,7 +34,6 @@ from talentstats.stats.periods import (
     latest_full_week,
     monday_of,
     preset_range,
-    previous_period,
     today_in,
     zone,
 )
@@ -70,6 +71,7 @@ class Dashboard:
         self.include_pii = include_pii
         self._today = today
         self.numbers = DailyCube(table)
+        self.same_age = SameAge(self.numbers)  # the tiles' changes: the previous period at the same age
         self._hold = False
         self._widget: Any = None
         self.last_update_ms = 0.0
@@ -94,6 +96,7 @@ class Dashboard:
 
         # ---------------------------------------------------------------- outputs
         self.tiles = {m: w.HTML(layout=w.Layout(margin="0")) for m in KPIS}
+        self.caveats = w.HTML()  # how the changes were compared (naive where event times are unknown)
         self.period = w.HTML()
         self.status = w.HTML()
         self.data_note = w.HTML(text.data_note(table, load, self.opens_info))
@@ -104,7 +107,8 @@ class Dashboard:
         self.states = figure(charts.build_state_breakdown(text.empty_stats(["state"])))
         self.trend = figure(charts.build_trend(text.empty_stats(["week"]), weeks=TREND_WEEKS,
                                                end_week=monday_of(end).isoformat()))
-        self.comparison = figure(charts.build_comparison(text.empty_stats(["campaign"]), key="campaign"))
+        self.rates = RatesView(figure)  # by rate: dot and whisker, A/B with the verdict
+        self.comparison = self.rates.chart
         self.events = EventsView(self.numbers, messages, figure, TREND_WEEKS)  # toggle, activity, triangle, steps
         for fig in self._figures():
             fig._config = {**fig._config, **FIGURE_CONFIG}
@@ -202,10 +206,10 @@ class Dashboard:
         """
         return stats_dicts(self.stats())[0]
 
-    def _totals(self, start: dt.date, end: dt.date) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Total statistics of [start, end] and of the previous period of the same length."""
-        now, before = self.stats_many([(None, start, end), (None, *previous_period(start, end))])
-        return stats_dicts(now)[0], stats_dicts(before)[0]
+    def compared(self, start: dt.date | None = None, end: dt.date | None = None) -> Compared:
+        """The range against the previous period of the same length, at the same age where event times are known
+        (:meth:`talentstats.dashboard.sameage.SameAge.compare`; default: the selected range)."""
+        return self.same_age.compare(start or self.start.value, end or self.end.value, self._selection())
 
     def kpi_text(self) -> str:
         """The KPIs of the selected range as plain text, with the change against the previous period.
@@ -216,7 +220,7 @@ class Dashboard:
         start, end = self.start.value, self.end.value
         if start is None or end is None or end < start:
             return "Choose a start date on or before the end date."
-        return text.kpi_text(start, end, self.tz.value, self._scope_text(), *self._totals(start, end))
+        return text.kpi_text(start, end, self.tz.value, self._scope_text(), self.compared(start, end))
 
     def _scope_text(self) -> str:
         return text.scope_text(self.campaigns.value, self.senders.value)
@@ -317,15 +321,14 @@ class Dashboard:
         parts = set(parts or _ALL_PARTS)
         wanted: list[tuple[str | None, dt.date | None, dt.date | None]] = []
         if "numbers" in parts:
-            wanted += [(None, start, end), (None, *previous_period(start, end)), ("state", start, end),
-                       ("week", *self._trend_range(end))]
+            wanted += [(None, start, end), ("state", start, end), ("week", *self._trend_range(end))]
         if parts & {"comparison", "table"}:
             wanted += [(self.group_by.value, start, end), (None, start, end)]
         self.stats_many(wanted)  # everything this update shows, in one finish call
         if "numbers" in parts:
             self._update_numbers(start, end)
         if "comparison" in parts:
-            charts.update_comparison(self.comparison, self.stats(self.group_by.value), key=self.group_by.value)
+            self.rates.update(self.stats(self.group_by.value), self.kpis(), self.group_by.value)
         if "table" in parts:
             self._update_table()
         if "drill" in parts:
@@ -342,10 +345,12 @@ class Dashboard:
         return monday - dt.timedelta(weeks=TREND_WEEKS - 1), monday + dt.timedelta(days=6)
 
     def _update_numbers(self, start: dt.date, end: dt.date) -> None:
-        now, before = self._totals(start, end)
+        c = self.compared(start, end)
         for m, tile in self.tiles.items():
-            tile.value = text.tile_html(m, now, before)
-        self.period.value = text.period_html(start, end, self.tz.value, self._scope_text())
+            tile.value = verdicts.tile_html(m, c)
+        self.caveats.value = verdicts.caveat_html(c)
+        self.period.value = text.period_html(start, end, self.tz.value, self._scope_text(), verdicts.compared_line(c, True))
+        now = self.kpis()
         charts.update_funnel(self.funnel, now)
         charts.update_state_breakdown(self.states, self.stats("state"))
         weekly = self.stats("week", *self._trend_range(end))
@@ -382,10 +387,11 @@ class Dashboard:
             ev = self.events  # every slot follows the cohort/activity toggle
             figures = {"funnel": ev.slot([self.funnel], [ev.bars]), "states": ev.slot([self.states], [ev.states_note]),
                        "trend": ev.slot([self.trend], [ev.trend]),
-                       "comparison": ev.slot([self.comparison], [ev.comparison])}
+                       "comparison": ev.slot([self.rates.box()], [ev.comparison])}
             self._widget = layout.arrange(
                 self._controls, data_note=self.data_note, period=self.period, status=self.status, figures=figures,
-                tiles=ev.slot([layout.tile_box(self.tiles)], [ev.tile_box()]), include_pii=self.include_pii,
+                tiles=ev.slot([layout.tile_box(self.tiles), self.caveats], [ev.tile_box()]),
+                include_pii=self.include_pii,
                 table_html=ev.slot([self.table_html], [ev.table_html]),
                 drill_html=ev.slot([self.drill_html], [ev.drill_note, self.drill_html]),
                 mode=w.HBox([ev.mode, ev.mode_text], layout=w.Layout(align_items="center", grid_gap="12px")),

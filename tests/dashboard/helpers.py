@@ -104,7 +104,7 @@ def figures(d: Dashboard) -> list[go.FigureWidget]:
 
 def html_values(d: Dashboard) -> str:
     return "\n".join([*(t.value for t in d.tiles.values()), d.period.value, d.status.value, d.table_html.value,
-                      d.drill_html.value, d.data_note.value])
+                      d.drill_html.value, d.data_note.value, d.caveats.value, d.rates.ab.value])
 
 
 def free_port() -> int:

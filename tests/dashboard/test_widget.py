@@ -51,7 +51,7 @@ def test_kpis_hand_checked() -> None:
     }
     assert tile_values(d) == {"reach_outs": "6", "in_progress": "2", "opens": "3", "responses": "2",
                               "interested": "1", "open_rate": "50.0%", "response_rate": "33.3%",
-                              "interested_rate": "16.7%", "interested_of_responses": "50.0%"}
+                              "interested_rate": "16.7%", "interested_of_responses": "50.0%", "bounce_rate": "16.7%"}
     assert funnel_x(d) == [6, 3, 2, 1]
 
 
@@ -66,13 +66,15 @@ def test_change_against_the_previous_period() -> None:
     d = dashboard()
     before = total(table(), dt.date(2026, 11, 9), dt.date(2026, 11, 15))
     assert before["reach_outs"] == 2 and before["responses"] == 1
-    assert "+4 (+200.0%) vs previous" in d.tiles["reach_outs"].value
-    assert "+1 (+100.0%) vs previous" in d.tiles["responses"].value
-    assert "-16.7 pp vs previous" in d.tiles["response_rate"].value  # 33.3% now, 50% before
+    assert '<div class="c"><span class="same">+4 (+200.0%)</span>' in d.tiles["reach_outs"].value
+    # no response times in this table: compared naively, said on the tile and above the tiles
+    assert '<span class="same">+1 (+100.0%)</span> <span class="same">· naive</span>' in d.tiles["responses"].value
+    assert "no clear change<br>-16.7 pp" in d.tiles["response_rate"].value  # 33.3% now, 50% before
+    assert "No response times in the data" in d.caveats.value
     assert "09 Nov – 15 Nov 2026" in d.period.value
     d.set_range(dt.date(2026, 11, 10), dt.date(2026, 11, 12))  # previous: 7-9 Nov, no reach outs
-    assert "+2 vs previous" in d.tiles["reach_outs"].value
-    assert "— vs previous" in d.tiles["response_rate"].value
+    assert '<span class="same">+2</span>' in d.tiles["reach_outs"].value
+    assert '<span class="same">—</span>' in d.tiles["response_rate"].value
 
 
 def test_unknown_opens_are_shown_as_unknown_not_zero() -> None:
@@ -94,7 +96,7 @@ def test_partly_unknown_opens_match_campaign_stats() -> None:
     d = dashboard(t)
     assert d.kpis() == total(t, *WEEK)
     assert d.kpis()["opens"] == 3
-    assert "— vs previous" in d.tiles["opens"].value  # previous period's opens unknown
+    assert '<span class="same">—</span>' in d.tiles["opens"].value  # previous period's opens unknown
     d.set_range(dt.date(2026, 11, 9), dt.date(2026, 11, 22))
     assert d.kpis() == total(t, dt.date(2026, 11, 9), dt.date(2026, 11, 22))
     assert d.kpis()["opens"] is None
@@ -141,8 +143,12 @@ def test_every_control_updates_the_same_figures_in_place(sample: pd.DataFrame) -
         assert list(d.trend.data[0].y) == [per_week.get(str(w), 0) for w in d.trend.data[0].x]
         key = d.group_by.value
         by_key = campaign_stats(t, start, end, tz, key)
-        bars = dict(zip(d.comparison.data[0].y, d.comparison.data[0].x, strict=True))
-        assert bars == {charts.escape_label(k): v for k, v in zip(by_key[key], by_key["reach_outs"], strict=True)}
+        # by rate: one dot per group at its response rate, n (its reach outs) printed beside the name
+        dots = dict(zip(d.comparison.data[0].y, d.comparison.data[0].x, strict=True))
+        assert dots == {charts.escape_label(k): v for k, v in zip(by_key[key], by_key["response_rate"], strict=True)}
+        n = {charts.escape_label(k): v for k, v in zip(by_key[key], by_key["reach_outs"], strict=True)}
+        for label, tick in zip(d.comparison.layout.yaxis.tickvals, d.comparison.layout.yaxis.ticktext, strict=True):
+            assert tick.endswith(f"n {n[label]:,}</span>")
 
     check(*WEEK)
     d.start.value = dt.date(2026, 11, 2)  # one date picker
@@ -168,7 +174,7 @@ def test_every_control_updates_the_same_figures_in_place(sample: pd.DataFrame) -
     d.senders.value = senders
     check(s, e, "Australia/Sydney", campaigns, senders)
     d.group_by.value = "sender"
-    assert d.comparison.layout.title.text == "Sender comparison"
+    assert d.comparison.layout.title.text == "Response rate by sender"
     assert "<th>Sender</th>" in d.table_html.value
     check(s, e, "Australia/Sydney", campaigns, senders)
     d.campaigns.value = ()
@@ -288,7 +294,8 @@ def test_a_campaign_name_is_escaped_everywhere() -> None:
     assert EVIL_ESCAPED in d.drill_html.value
     assert html.escape(EVIL) in d.period.value
     assert EVIL_ESCAPED in d.comparison.data[0].y
-    assert all("<img" not in str(v) for tr in d.comparison.data for v in (*tr.y, *tr.hovertext))
+    shown_text = (*d.comparison.data[0].y, *d.comparison.data[0].text, *d.comparison.layout.yaxis.ticktext)
+    assert all("<img" not in str(v) for v in shown_text)
     assert EVIL in dict(d.campaigns.options).values()  # option labels are text, never HTML
     assert d.kpis() == total(table()[table()["campaign"] == EVIL], *WEEK)
 
@@ -301,8 +308,11 @@ def test_kpi_text_lists_every_kpi_with_its_change() -> None:
     assert text.splitlines()[0] == "Reach outs created Mon 16 Nov 2026 – Sun 22 Nov 2026 (UTC)"
     assert "Scope: all campaigns; all senders" in text
     assert re.search(r"Reach Outs\s+6\s+\+4 \(\+200\.0%\)", text)
-    assert re.search(r"Open rate\s+50\.0%\s+-50\.0 pp", text)
-    assert len(text.splitlines()) == 3 + len(KPIS)
+    assert re.search(r"Open rate\s+50\.0% \(18\.8–81\.2\)\s+-50\.0 pp \(-[\d.]+ to \+[\d.]+\) no clear change", text)
+    lines = text.splitlines()
+    assert [line.split()[0] for line in lines[3:3 + len(KPIS)]] == [charts.METRIC_LABELS[m].split()[0] for m in KPIS]
+    assert all(line.startswith("Note: ") for line in lines[3 + len(KPIS):])
+    assert "Note: No response times in the data" in text  # this table has none: compared naively, said
 
 
 def test_default_range_is_the_newest_complete_week() -> None:
