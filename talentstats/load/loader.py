@@ -166,7 +166,7 @@ def load_arrow(paths: str | Path | Sequence[str | Path], options: LoadOptions | 
     if message_files:
         opens = read_opens(message_files, rejects, sheet, options.limits)
         table = opens.apply(table, report)
-        opens.finish(table.column("reach_out_id"), report)
+        opens.finish(table.column("reach_out_id"), report, table)
         events = opens.locate(table)
     table = responded_at_fallback(table, report)
     report.rejects = (pd.concat(rejects, ignore_index=True) if rejects

@@ -181,20 +181,25 @@ class Opens:
     first_opened: pa.Array | None = None  # earliest opened_at per id in ``ids`` (null: no open time)
     events: pa.Table | None = None  # one row per distinct message: reach_out_id, step, sent_at, opened_at
     event_codes: np.ndarray | None = None  # each message's reach out as a position in ``ids``
+    opened_codes: np.ndarray | None = None  # positions in ``ids`` of the reach outs with an opened message
+    _at: Any = None  # (the last table's ids as positions in ``ids``: see :meth:`positions`)
 
     def apply(self, table: pa.Table, report: LoadReport, uncounted: np.ndarray | None = None) -> pa.Table:
         """``table`` with ``opened`` true where a message was opened (known, i.e. not null, everywhere) and the
         first send and open times of its messages (the earlier of them and the table's own); ``uncounted`` rows
         (copies of reach outs counted before) are left out of the report's counts. An open time before the
         reach out was created contradicts it: the time is dropped (the open stays) and counted."""
-        ro = table.column("reach_out_id")
-        via = pc.is_in(ro, value_set=self.opened_ids).to_numpy(zero_copy_only=False)
+        at = self.positions(table)  # (the one hash of the table's ids: every lookup below is an array take)
+        found = ~_nulls(at)
+        position = pc.fill_null(at, 0).to_numpy(zero_copy_only=False)
+        opened_by_id = np.zeros(max(len(self.ids), 1), dtype=bool)
+        opened_by_id[self.opened_codes] = True
+        via = opened_by_id[position] & found
         counted = np.ones(len(via), dtype=bool) if uncounted is None else ~uncounted
         self.report.reach_outs_opened += int((via & counted).sum())
         opened = pc.fill_null(table.column("opened"), False).to_numpy(zero_copy_only=False) | via
         table = _set(table, "opened", pa.array(opened, pa.bool_()))
         if self.first_sent is not None and self.first_opened is not None:
-            at = pc.index_in(ro, value_set=self.ids)
             sent = _earlier(table.column("first_sent_at"), self.first_sent.take(at))
             first = _earlier(table.column("first_opened_at"), self.first_opened.take(at))
             early = pc.fill_null(pc.less(first, table.column("created_at")), False)
@@ -205,10 +210,23 @@ class Opens:
                 report.opens_source + " + messages export"
         return table
 
-    def finish(self, reach_out_ids: Any, report: LoadReport) -> None:
+    def positions(self, table: pa.Table) -> pa.Array:
+        """Each row's reach out as a position in ``ids`` (null: no message names it); hashed once per table."""
+        ids = table.column("reach_out_id")
+        key = tuple((c.buffers()[-1].address if c.buffers()[-1] is not None else 0, len(c)) for c in ids.chunks)
+        if self._at is None or self._at[0] != key:
+            self._at = (key, pc.index_in(table.column("reach_out_id"), value_set=self.ids))
+        return self._at[1]
+
+    def finish(self, reach_out_ids: Any, report: LoadReport, table: pa.Table | None = None) -> None:
         """Count the messages of reach outs not among ``reach_out_ids``, keep the messages of the others (the
-        message table) and put the report in place."""
-        known = pc.is_in(self.ids, value_set=reach_out_ids).to_numpy(zero_copy_only=False)
+        message table) and put the report in place (``table``: the final reach-out table, whose ids are hashed
+        already)."""
+        if table is not None:
+            known = np.zeros(len(self.ids), dtype=bool)
+            known[pc.drop_null(self.positions(table)).to_numpy()] = True
+        else:
+            known = pc.is_in(self.ids, value_set=reach_out_ids).to_numpy(zero_copy_only=False)
         self.report.unmatched_messages = int(self.messages[~known].sum())
         if self.events is not None and self.event_codes is not None:  # (codes: no text id hashed again)
             keep = known[self.event_codes]
@@ -222,10 +240,9 @@ class Opens:
         lookup, never a join on text ids (the activity view by campaign, the steps)."""
         if self.events is None or self.event_codes is None:
             return self.events
-        at = pc.index_in(table.column("reach_out_id"), value_set=self.ids)
+        at = self.positions(table)
         row_of_id = np.full(len(self.ids), -1, dtype=np.int64)
-        found = ~_nulls(at)
-        row_of_id[pc.drop_null(at).to_numpy()] = np.nonzero(found)[0]
+        row_of_id[pc.drop_null(at).to_numpy()] = np.nonzero(~_nulls(at))[0]
         ro = row_of_id[self.event_codes]
         events = self.events.append_column("ro", pa.array(ro, pa.int64()))
         take = pa.array(ro)
@@ -292,7 +309,7 @@ def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = N
         total.rows_loaded -= total.duplicates_collapsed
     valid = codes >= 0
     per_id = np.bincount(codes[valid & first], minlength=len(ids))
-    opened = np.unique(codes[was_opened & valid])
+    opened = np.flatnonzero(np.bincount(codes[was_opened & valid], minlength=len(ids)))  # (no sort, no hash)
     keep = valid & first
     events = times.filter(pa.array(keep)).add_column(0, "reach_out_id", ids.take(pa.array(codes[keep])))
     earliest = pa.table({"code": codes[keep], "sent": events.column("sent_at"), "open": events.column("opened_at")}
@@ -300,7 +317,7 @@ def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = N
     at = earliest.column("code").to_numpy()
     first_sent, first_opened = (_scatter(earliest.column(c), at, len(ids)) for c in ("sent_min", "open_min"))
     return Opens(ids.take(pa.array(opened, pa.int64())), ids, per_id, total, first_sent, first_opened, events,
-                 codes[keep])
+                 codes[keep], opened)
 
 
 def _earliest_of_copies(times: pa.Table, rows: np.ndarray, pairs: pd.Series) -> pa.Table:
