@@ -173,7 +173,6 @@ class Opens:
     """What messages exports say, by reach out id (reduced once, applied to any table): which reach outs were
     opened, their first send and first open, and the messages themselves (the activity view and the steps)."""
 
-    opened_ids: pa.Array  # the reach outs with an opened message
     ids: pa.Array  # every reach out id the messages name (distinct)
     messages: np.ndarray  # number of distinct messages per id in ``ids``
     report: MessagesReport
@@ -316,8 +315,7 @@ def read_opens(files: Sequence[Path], rejects: list, sheet: str | int | None = N
                         ).group_by("code").aggregate([("sent", "min"), ("open", "min")])
     at = earliest.column("code").to_numpy()
     first_sent, first_opened = (_scatter(earliest.column(c), at, len(ids)) for c in ("sent_min", "open_min"))
-    return Opens(ids.take(pa.array(opened, pa.int64())), ids, per_id, total, first_sent, first_opened, events,
-                 codes[keep], opened)
+    return Opens(ids, per_id, total, first_sent, first_opened, events, codes[keep], opened)
 
 
 def _earliest_of_copies(times: pa.Table, rows: np.ndarray, pairs: pd.Series) -> pa.Table:
