@@ -276,7 +276,8 @@ def maturity(table: Any, period: Period, tz: str = "UTC", as_of: dt.datetime | N
 
     The p90 (hours from first send to reply, :func:`talentstats.stats.arrival.time_to_reply`) is that of the
     reach outs created before the period (mature ones; the period's own early replies would shorten it), or of
-    all the data up to ``as_of`` when those have no timed reply; None (and a null share) without any.
+    all the data up to ``as_of`` when those have no timed reply; None (and a null share) without any (also
+    when the table has no ``responded_at`` column at all).
     """
     import pandas as pd  # (the creation times of one period)
 
@@ -296,6 +297,8 @@ def maturity(table: Any, period: Period, tz: str = "UTC", as_of: dt.datetime | N
 
 
 def _p90_hours(table: Any, start: dt.date, as_of: dt.datetime, tz: str) -> float | None:
+    if "responded_at" not in nw.from_native(table).collect_schema().names():
+        return None
     last = as_of.astimezone(zone(tz)).date()
     ranges = [(FIRST_DATE, start - dt.timedelta(days=1))] if start > FIRST_DATE else []
     ranges.append((FIRST_DATE, last))

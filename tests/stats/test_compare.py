@@ -189,3 +189,6 @@ def test_maturity():
     assert m["p90_hours"] == pytest.approx(81.6) and m["share_older_than_p90"] == pytest.approx(0.25)
     empty = maturity(TABLE, ("2026-10-05", "2026-10-11"))
     assert empty["reach_outs"] == 0 and empty["median_age_days"] is None and empty["share_older_than_p90"] is None
+    untimed = maturity(TABLE.drop(columns=["responded_at"]), CURRENT)  # an export without response times
+    assert untimed["median_age_days"] == pytest.approx(1.625)
+    assert untimed["p90_hours"] is None and untimed["share_older_than_p90"] is None
