@@ -10,9 +10,10 @@ All numbers go through :func:`fmt_count` / :func:`fmt_rate`, all colours come fr
 a subset of HTML in text, ticks and hover labels).
 
 Modules: :mod:`~.style` (colours, sizes, escaping), :mod:`~.figure` (the shared layout and note),
-:mod:`~.funnel`, :mod:`~.states`, :mod:`~.trend`, :mod:`~.compare` (one chart each), :mod:`~.tables` and
-:mod:`~.events` (when things happen: ``arrival_heatmap``, ``steps_chart``, ``reconciliation_table``; a frame in,
-a figure or display frame out, no update pair).
+:mod:`~.funnel`, :mod:`~.states`, :mod:`~.trend`, :mod:`~.compare` (one chart each), :mod:`~.tables`,
+:mod:`~.rates` (each group's rates with their 95 % intervals, dot and whisker: ``rate_chart``) and :mod:`~.events`
+(when things happen: ``arrival_heatmap``, ``steps_chart``, ``reconciliation_table``); those two take a frame and
+give a figure or display frame, no update pair.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from talentstats.present.charts.events import (
 )
 from talentstats.present.charts.figure import figure_notes
 from talentstats.present.charts.funnel import build_funnel, update_funnel
+from talentstats.present.charts.rates import RATE_CHART_METRICS, rate_chart, rate_frame
 from talentstats.present.charts.states import build_state_breakdown, update_state_breakdown
 from talentstats.present.charts.style import (
     BLANK_LABEL,
@@ -58,10 +60,11 @@ from talentstats.present.formats import (
 
 __all__ = [
     "BLANK_LABEL", "COMPARISON_METRICS", "COUNT_METRICS", "FONT_FAMILY", "FUNNEL_STAGES", "KEY_LABELS",
-    "METRIC_COLORS", "METRIC_LABELS", "NA_TEXT", "NOTE_WIDTH", "RATE_COLORS", "RATE_METRICS",
+    "METRIC_COLORS", "METRIC_LABELS", "NA_TEXT", "NOTE_WIDTH", "RATE_CHART_METRICS", "RATE_COLORS", "RATE_METRICS",
     "RECONCILIATION_SUM_ROWS", "REPORT_CONFIG", "STATE_COLORS", "TABLE_CSS", "TEXT_COLOR", "TICK_LABEL_MAX",
     "TREND_RATES", "UNKNOWN_TEXT", "arrival_heatmap", "build_comparison", "build_funnel", "build_state_breakdown",
     "build_trend", "display_label", "escape_label", "figure_notes", "fmt_count", "fmt_rate", "mark_filling_in",
-    "reconciliation_table", "stats_table", "steps_chart", "table_html", "update_comparison", "update_funnel",
+    "rate_chart", "rate_frame", "reconciliation_table", "stats_table", "steps_chart", "table_html",
+    "update_comparison", "update_funnel",
     "update_state_breakdown", "update_trend",
 ]

@@ -22,6 +22,7 @@ from talentstats.present.formats import (
     RATE_METRICS,
     fmt_count,
     fmt_rate,
+    fmt_rate_interval,
     is_na,
 )
 from talentstats.stats.states import STATES
@@ -35,7 +36,8 @@ def _key_display(column: str, value: object) -> str:
 
 
 def stats_table(
-    stats: pd.DataFrame, keys: str | Sequence[str] = (), sort_by: str = "reach_outs", ascending: bool = False
+    stats: pd.DataFrame, keys: str | Sequence[str] = (), sort_by: str = "reach_outs", ascending: bool = False,
+    intervals: bool = False,
 ) -> pd.DataFrame:
     """Display-ready table of a stats frame: nice column names, formatted numbers, sorted by the numbers.
 
@@ -48,6 +50,8 @@ def stats_table(
         keys: the group columns, shown first (states as their labels).
         sort_by: a metric or key column, raw (``reach_outs``) or displayed (``Reach Outs``).
         ascending: sort smallest first.
+        intervals: rates with their 95 % interval, ``7.8% (5.6–10.6)``, where the frame has ``<rate>_low`` and
+            ``<rate>_high`` (see :func:`talentstats.stats.intervals.with_intervals`).
 
     Returns:
         A frame of display texts, columns named by their labels.
@@ -63,7 +67,8 @@ def stats_table(
         raise ValueError(f"cannot sort by {sort_by!r}: not a column of the statistics")
     metrics = [m for m in (*COUNT_METRICS, *RATE_METRICS) if m in stats.columns]
 
-    raw = stats[keys + metrics].copy()
+    bounds = [f"{m}{end}" for m in metrics for end in ("_low", "_high") if f"{m}{end}" in stats.columns]
+    raw = stats[keys + metrics + (bounds if intervals else [])].copy()
     order_cols = [sort_col] + [k for k in keys if k != sort_col]
     raw = raw.sort_values(
         order_cols, ascending=[ascending] + [True] * (len(order_cols) - 1), na_position="last", kind="stable"
@@ -73,6 +78,10 @@ def stats_table(
     for key in keys:
         display[KEY_LABELS.get(key, key)] = [_key_display(key, v) for v in raw[key]]
     for metric in metrics:
+        if f"{metric}_high" in raw.columns and f"{metric}_low" in raw.columns:
+            bounds = zip(raw[metric], raw[f"{metric}_low"], raw[f"{metric}_high"], strict=True)
+            display[METRIC_LABELS[metric]] = [fmt_rate_interval(v, lo, hi) for v, lo, hi in bounds]
+            continue
         fmt = fmt_count if metric in COUNT_METRICS else fmt_rate
         display[METRIC_LABELS[metric]] = [fmt(v) for v in raw[metric]]
     return display
