@@ -23,10 +23,10 @@ from talentstats.load.accounting import LoadReport
 from talentstats.load.loader import load
 from talentstats.load.options import LoadOptions
 from talentstats.present import charts
-from talentstats.present.formats import change_text
 from talentstats.present.report_html import REPORT_CSS, breakable, cell_text, stats_table_html
 from talentstats.report.handoff import HEADLINE_MIME, read_snapshot
 from talentstats.samplepath import default_data
+from talentstats.stats.intervals import with_intervals
 from talentstats.stats.metrics import COUNTS, RATES, campaign_stats, members, newest_created, newest_date, stats_dicts
 from talentstats.stats.periods import (
     is_whole_week,
@@ -37,9 +37,9 @@ from talentstats.stats.periods import (
     week_label,
     zone,
 )
+from talentstats.weeklycompare import HonestHeadline
 from talentstats.weeklyevents import EventSections
 
-KPI_ORDER = COUNTS + RATES
 #: a period that ended fewer than this many days before the newest reach out is still filling in
 RECENT_DAYS = 7
 #: rows of the Interested list shown before "... and N more"
@@ -55,9 +55,10 @@ def _as_list(value: Any) -> list:
 
 
 @dataclass
-class WeeklyReport(EventSections):
+class WeeklyReport(EventSections, HonestHeadline):
     """Everything a weekly report shows, for one period of one load (the event sections: see
-    :class:`~talentstats.weeklyevents.EventSections`)."""
+    :class:`~talentstats.weeklyevents.EventSections`; the tiles compared at the same age:
+    :class:`~talentstats.weeklycompare.HonestHeadline`)."""
 
     table: pd.DataFrame
     load: LoadReport
@@ -120,8 +121,9 @@ class WeeklyReport(EventSections):
     # ---------------------------------------------------------------- numbers
     def stats(self, by: Sequence[str] | str | None = None, start: dt.date | None = None,
               end: dt.date | None = None) -> pd.DataFrame:
-        """campaign_stats for the report period (or another), in the report time zone."""
-        return campaign_stats(self.table, start or self.start, end or self.end, self.tz, by)
+        """campaign_stats for the report period (or another), in the report time zone, with the 95 % interval
+        of every rate (``<rate>_low``, ``<rate>_high``)."""
+        return with_intervals(campaign_stats(self.table, start or self.start, end or self.end, self.tz, by))
 
     def total(self) -> dict[str, Any]:
         """The period's total statistics as a dict (None for unknown/undefined)."""
@@ -183,38 +185,6 @@ class WeeklyReport(EventSections):
             version = ", ".join(f"{k}: {v}" for k, v in version.items())
         return f"; dataset version {html.escape(str(version))}"
 
-    def kpi_frame(self) -> pd.DataFrame:
-        """Metric, this period, previous period and change, formatted (the KPI tiles as a table)."""
-        now, before = self.total(), self.previous_total()
-        rows = []
-        for m in KPI_ORDER:
-            fmt = charts.fmt_count if m in COUNTS else charts.fmt_rate
-            rows.append({"Metric": charts.METRIC_LABELS[m], "This period": fmt(now[m]),
-                         "Previous period": fmt(before[m]), "Change": change_text(m, now[m], before[m])})
-        return pd.DataFrame(rows)
-
-    def kpi_html(self) -> str:
-        """KPI tiles: counts in one row, rates in another, each with the previous period and the change.
-
-        When the period is still filling in (see :meth:`still_arriving`) a callout says so.
-        """
-        now, before = self.total(), self.previous_total()
-        rows = []
-        for group in (COUNTS, RATES):
-            tiles = []
-            for m in group:
-                fmt = charts.fmt_count if m in COUNTS else charts.fmt_rate
-                colour = charts.METRIC_COLORS.get(m) or charts.RATE_COLORS.get(m, "#9aa5b1")
-                tiles.append(
-                    f'<div class="ts-kpi" data-metric="{m}" style="border-top-color:{colour}">'
-                    f'<div class="ts-kpi-label">{html.escape(charts.METRIC_LABELS[m])}</div>'
-                    f'<div class="ts-kpi-value">{fmt(now[m])}</div>'
-                    f'<div class="ts-kpi-change">{html.escape(change_text(m, now[m], before[m]))}</div>'
-                    f'<div class="ts-kpi-prev">{html.escape(self.previous_label)}: {fmt(before[m])}</div></div>')
-            rows.append(f'<div class="ts-kpis ts-kpis-{len(group)}">{"".join(tiles)}</div>')
-        callout = f'<p class="ts-callout">{html.escape(self.arriving_text())}</p>' if self.still_arriving() else ""
-        return f'<div class="ts-report">{"".join(rows)}{callout}</div>'
-
     def arriving_text(self) -> str:
         """Why this period's opens and responses are probably not final yet."""
         newest = self.as_of
@@ -228,8 +198,8 @@ class WeeklyReport(EventSections):
         else:
             when = f"the data ends {days} day{'s' if days != 1 else ''} after this period"
         return (f"Still filling in: {when}, so many of its reach outs have not had time to be opened or answered. "
-                f"Opens, responses and their rates will likely rise; compare them with {self.previous_label} "
-                f"with care.")
+                f"Opens, responses and their rates will likely rise; the headline compares them with "
+                f"{self.previous_label} at the same age where event times are known.")
 
     def funnel(self) -> Any:
         """Funnel of the period's total (the section heading names it: no chart title)."""
@@ -248,9 +218,17 @@ class WeeklyReport(EventSections):
         stats = self.stats(key)
         if stats.empty:
             return '<div class="ts-report"><p>No reach outs created in this period.</p></div>'
-        rows = charts.stats_table(stats, [key], sort_by="reach_outs", ascending=False)
-        total = charts.stats_table(self.stats().assign(**{key: "Total"}), [key])
+        rows = charts.stats_table(stats, [key], sort_by="reach_outs", ascending=False, intervals=True)
+        total = charts.stats_table(self.stats().assign(**{key: "Total"}), [key], intervals=True)
         return f'<div class="ts-report ts-scroll">{stats_table_html(rows, total, key)}</div>'
+
+    def rates(self, key: str) -> Any:
+        """Response and open rate of each campaign or sender with its 95 % interval (dot and whisker, sorted,
+        n printed); a line instead where the period has no reach outs."""
+        stats = self.stats(key)
+        if stats.empty:
+            return '<div class="ts-report"><p>No reach outs created in this period.</p></div>'
+        return charts.rate_chart(stats, key)
 
     def trend(self, weeks: int = 12) -> Any:
         """Weekly reach outs and rates for ``weeks`` weeks ending with this one; weeks still filling in are
@@ -339,8 +317,10 @@ class WeeklyReport(EventSections):
         """The numbers an index page lists for this report."""
         t = self.total()
         label = week_label(self.start) if self.is_week else f"{self.start}_{self.end}"
+        rates = {f"{r}{end}": t[f"{r}{end}"] for r in RATES for end in ("", "_low", "_high")}
         return {"week": label, "start": self.start.isoformat(), "end": self.end.isoformat(),
-                "tz": self.tz, "still_arriving": self.still_arriving(), **{k: t[k] for k in (*COUNTS, *RATES)}}
+                "tz": self.tz, "still_arriving": self.still_arriving(), **{k: t[k] for k in COUNTS}, **rates,
+                **self.headline_extras()}
 
 
 def show(fig: Any) -> None:

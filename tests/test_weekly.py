@@ -31,8 +31,9 @@ from talentstats.errors import UsageError
 from talentstats.load.accounting import LoadReport
 from talentstats.load.loader import load
 from talentstats.load.options import LoadOptions
+from talentstats.present.formats import change_text
 from talentstats.report.handoff import write_snapshot
-from talentstats.weekly import INTERESTED_LIMIT, WeeklyReport, change_text
+from talentstats.weekly import INTERESTED_LIMIT, WeeklyReport
 
 W47 = (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
 
@@ -77,7 +78,7 @@ def report(rows: list[dict] = ROWS, **kwargs) -> WeeklyReport:
 
 def tiles(page: str) -> dict[str, tuple[str, str, str]]:
     """metric -> (value, change, previous) of the KPI tiles in ``page``."""
-    found = re.findall(r'data-metric="(\w+)".*?ts-kpi-value">([^<]*)<.*?ts-kpi-change">([^<]*)<.*?'
+    found = re.findall(r'data-metric="(\w+)".*?ts-kpi-value">([^<]*)<.*?ts-kpi-change[^"]*">([^<]*)<.*?'
                        r'ts-kpi-prev">([^<]*)<', page)
     return {m: (v, c, p) for m, v, c, p in found}
 
@@ -101,25 +102,88 @@ def test_total_and_previous_total_are_the_two_weeks():
 
 
 def test_kpi_tiles_show_value_change_and_previous_week():
-    t = tiles(report().kpi_html())
-    assert t["reach_outs"] == ("6", "+2 (+50.0%)", "2026-W46: 4")
-    assert t["in_progress"] == ("3", "+1 (+50.0%)", "2026-W46: 2")
-    assert t["opens"] == ("2", "+0 (+0.0%)", "2026-W46: 2")
-    assert t["interested"] == ("1", "+0 (+0.0%)", "2026-W46: 1")
-    assert t["open_rate"] == ("33.3%", "-16.7 pp", "2026-W46: 50.0%")
-    assert t["interested_rate"] == ("16.7%", "-8.3 pp", "2026-W46: 25.0%")
-    assert t["interested_of_responses"] == ("50.0%", "+0.0 pp", "2026-W46: 50.0%")
-    assert t["hard_bounced"] == ("1", "+1", "2026-W46: 0")  # r3; none in W46 (no percentage of nothing)
-    assert t["bounce_rate"] == ("16.7%", "+16.7 pp", "2026-W46: 0.0%")  # 1 of 6
+    # no open or response times in this table: opens, responses and their rates are compared naively (said under
+    # the tiles); reach outs and hard bounces at the same age (W46 as it stood at Sat 14 Nov 09:00: all four)
+    page = report().kpi_html()
+    t = tiles(page)
+    assert t["reach_outs"] == ("6", "+2", "2026-W46 at the same age: 4")  # counts: a difference, no verdict
+    assert t["in_progress"] == ("3", "+1", "2026-W46 (naive): 2")
+    assert t["opens"] == ("2", "+0", "2026-W46 (naive): 2")
+    assert t["interested"] == ("1", "+0", "2026-W46 (naive): 1")
+    # 2/6 against 2/4: d = -16.7 pp; Wilson (9.7, 70.0) and (15.0, 85.0) -> Newcombe -58.9 to +34.0: no verdict
+    assert t["open_rate"] == ("33.3%", "no clear change (-16.7 pp)", "2026-W46 (naive): 50.0%")
+    assert t["interested_rate"] == ("16.7%", "no clear change (-8.3 pp)", "2026-W46 (naive): 25.0%")
+    assert t["interested_of_responses"] == ("50.0%", "no clear change (+0.0 pp)", "2026-W46 (naive): 50.0%")
+    assert t["hard_bounced"] == ("1", "+1", "2026-W46 at the same age: 0")  # r3; none in W46
+    assert t["bounce_rate"] == ("16.7%", "no clear change (+16.7 pp)", "2026-W46 at the same age: 0.0%")  # 1 of 6
     assert len(t) == 11
+    # 2 of 6: centre (2 + 1.9207) / 9.8415 = 0.3984, half-width 1.96·√(1.3333 + 0.9604) / 9.8415 = 0.3016
+    assert 'ts-kpi-value">33.3%<span class="ts-kpi-ci">9.7–70.0</span>' in page
+    assert "95 %: -58.9 to +34.0 pp" in page
+    assert "ts-better" not in page and "ts-worse" not in page and "▲" not in page and "▼" not in page
+    assert "No response times (responded_at) in the data: responses, interested and their rates are compared " \
+           "naively." in page  # the naive comparison, visibly
 
 
 def test_kpi_frame_lists_the_eleven_metrics_in_order():
     frame = report().kpi_frame()
     assert frame["Metric"].tolist()[:3] == ["Reach Outs", "In Progress", "Opens"]
-    assert frame.iloc[0].tolist() == ["Reach Outs", "6", "4", "+2 (+50.0%)"]
+    assert frame.iloc[0].tolist() == ["Reach Outs", "6", "4", "+2", "", "same age"]
+    assert frame.iloc[6].tolist() == ["Open rate", "33.3% (9.7–70.0)", "50.0% (15.0–85.0)",
+                                      "no clear change (-16.7 pp)", "95 %: -58.9 to +34.0 pp", "naive"]
     assert frame["Metric"].tolist()[-1] == "Bounce rate"
     assert len(frame) == 11
+
+
+def timed(w46_early: int, w46_late: int) -> WeeklyReport:
+    """40 reach outs a week with open and response times. W47's (Mon 16 Nov 09:00): 4 answered on Tue 17 Nov;
+    W46's (Mon 9 Nov 09:00): ``w46_early`` answered on Tue 10 Nov and ``w46_late`` on Thu 19 Nov. The newest
+    instant is Sun 22 Nov 12:00 (a W47 reach out created then), so W46 is taken at Sun 15 Nov 12:00: the late
+    answers had not happened yet."""
+    def rows(week: str, created: str, answers: list[str]) -> list[dict]:
+        out = [dict(reach_out_id=f"{week}{i}", campaign="A", sender="s1", state=0, created_at=created)
+               for i in range(40)]
+        for row, when in zip(out, answers, strict=False):
+            row.update(state=2, response_via="Email", response_type="Not Interested", responded_at=when,
+                       opened=True, first_opened_at=when)
+        return out
+
+    w47 = rows("n", "2026-11-16T09:00:00Z", ["2026-11-17T09:00:00Z"] * 4)
+    w47[-1]["created_at"] = "2026-11-22T12:00:00Z"
+    w46 = rows("p", "2026-11-09T09:00:00Z", ["2026-11-10T09:00:00Z"] * w46_early + ["2026-11-19T09:00:00Z"] * w46_late)
+    frame = table(w47 + w46)
+    for c in ("responded_at", "first_opened_at"):
+        frame[c] = pd.to_datetime(frame[c], utc=True).astype("datetime64[us, UTC]")
+    return WeeklyReport(frame, LoadReport(rows_read=80, rows_loaded=80, files=["export.csv"]), *W47)
+
+
+def test_a_young_week_is_compared_at_the_same_age_not_naively():
+    r = timed(w46_early=4, w46_late=16)
+    naive = r.previous_total()
+    assert (naive["responses"], naive["response_rate"]) == (20, 0.5)  # W46 now: 20 of 40, naively -40 pp
+    t = tiles(r.kpi_html())
+    # W46 at Sun 15 Nov 12:00: 4 of 40 answered, as W47 now -> d = 0: no clear change, no arrow, no colour
+    assert t["responses"] == ("4", "+0", "2026-W46 at the same age: 4")
+    assert t["response_rate"] == ("10.0%", "no clear change (+0.0 pp)", "2026-W46 at the same age: 10.0%")
+    assert 'data-metric="response_rate"' in r.kpi_html() and "ts-worse" not in r.kpi_html()
+    assert "-16" not in r.kpi_html() and "-40.0 pp" not in r.kpi_html()
+    assert "as it stood on Sun 15 Nov 12:00" in r.kpi_html()
+    h = r.headline()
+    assert h["compare"]["changes"]["response_rate"]["significant"] is False
+    assert h["compare"]["basis"]["response_rate"] == "same age"
+
+
+def test_a_significant_change_gets_an_arrow_and_a_colour():
+    r = timed(w46_early=20, w46_late=0)
+    page = r.kpi_html()
+    t = tiles(page)
+    # 4/40 against 20/40: d = -40 pp; Wilson (4.0, 23.1) and (35.2, 64.8); lower = -0.4 - √(0.06² + 0.148²)
+    # = -0.560, upper = -0.4 + √(0.1305² + 0.1480²) = -0.203: excludes 0
+    assert t["response_rate"] == ("10.0%", "▼ -40.0 pp", "2026-W46 at the same age: 50.0%")
+    assert '<div class="ts-kpi-change ts-worse">▼ -40.0 pp</div>' in page
+    assert "95 %: -56.0 to -20.3 pp" in page
+    assert t["responses"] == ("4", "-16", "2026-W46 at the same age: 20")  # a count: no colour
+    assert '<div class="ts-kpi-change ts-count">-16</div>' in page
 
 
 @pytest.mark.parametrize(("metric", "now", "before", "text"), [
@@ -141,7 +205,8 @@ def test_change_text(metric, now, before, text):
 def test_a_week_ending_on_the_newest_data_is_still_filling_in():
     r = report()
     assert r.still_arriving()
-    assert "Still filling in: the data ends on Sat 21 Nov, before this period ends" in r.kpi_html()
+    assert "ts-callout" not in r.kpi_html()  # the tiles say how mature the week is instead (one line)
+    assert "How mature: the 6 reach outs of this week are a median 2.5 days old (no response times" in r.kpi_html()
     assert any(n.startswith("Still filling in") for n in r.quality_notes())
     assert r.headline()["still_arriving"] is True
 
@@ -171,9 +236,13 @@ def test_trend_shades_the_weeks_still_filling_in():
 def test_campaign_table_has_one_row_per_campaign_and_a_total():
     rows = table_rows(report().table_html("campaign"))
     assert rows == [
-        ["A", "4", "2", "2", "1", "1", "1", "50.0%", "25.0%", "25.0%", "100.0%", "25.0%"],  # r3 bounced
-        ["B", "2", "1", "0", "1", "0", "0", "0.0%", "50.0%", "0.0%", "0.0%", "0.0%"],
-        ["Total", "6", "3", "2", "2", "1", "1", "33.3%", "33.3%", "16.7%", "50.0%", "16.7%"],
+        # rates with their Wilson interval: 2/4 (15.0–85.0), 1/4 (4.6–69.9), 1/1 (20.7–100.0), 0/2 (0.0–65.8)
+        ["A", "4", "2", "2", "1", "1", "1", "50.0% (15.0–85.0)", "25.0% (4.6–69.9)", "25.0% (4.6–69.9)",
+         "100.0% (20.7–100.0)", "25.0% (4.6–69.9)"],  # r3 bounced
+        ["B", "2", "1", "0", "1", "0", "0", "0.0% (0.0–65.8)", "50.0% (9.5–90.5)", "0.0% (0.0–65.8)",
+         "0.0% (0.0–79.3)", "0.0% (0.0–65.8)"],
+        ["Total", "6", "3", "2", "2", "1", "1", "33.3% (9.7–70.0)", "33.3% (9.7–70.0)", "16.7% (3.0–56.4)",
+         "50.0% (9.5–90.5)", "16.7% (3.0–56.4)"],
     ]
 
 
@@ -254,6 +323,12 @@ def test_headline_has_the_numbers_for_the_index():
     h = report().headline()
     assert (h["week"], h["start"], h["end"], h["reach_outs"], h["interested"]) == (
         "2026-W47", "2026-11-16", "2026-11-22", 6, 1)
+    # 2 of 6: (2 + 1.9207 ∓ 1.96·√(1.3333 + 0.9604)) / 9.8415 = 0.0968, 0.7000
+    assert (h["response_rate_low"], h["response_rate_high"]) == pytest.approx((0.0968, 0.7000), abs=1e-4)
+    assert h["compare"]["changes"]["reach_outs"] == {"current": 6, "previous": 4, "diff": 2, "diff_low": None,
+                                                     "diff_high": None, "significant": None}
+    assert h["compare"]["changes"]["response_rate"]["significant"] is False
+    assert h["projected_response_rate"] is None  # no response times to project from
 
 
 def export(tmp_path: Path, rows: list[dict] = ROWS, naive: bool = False) -> Path:

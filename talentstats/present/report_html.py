@@ -7,6 +7,7 @@ an executed report notebook looks the same in JupyterLab, in the exported page a
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 import pandas as pd
@@ -29,6 +30,12 @@ REPORT_CSS = """<style>
 .ts-kpi-value{font-size:22px;font-weight:600;font-variant-numeric:tabular-nums;margin:1px 0}
 .ts-kpi-change{font-size:12px;color:#3e4c59;font-variant-numeric:tabular-nums}
 .ts-kpi-prev{font-size:11.5px;color:#7b8794;font-variant-numeric:tabular-nums}
+.ts-kpi-ci{font-size:12px;font-weight:400;color:#7b8794;margin-left:6px;white-space:nowrap}
+.ts-kpi-change.ts-better{color:#2f7d32;font-weight:600}.ts-kpi-change.ts-worse{color:#c62828;font-weight:600}
+.ts-kpi-change.ts-flat{color:#52606d}
+.ts-kpi-range{font-size:11.5px;color:#7b8794;font-variant-numeric:tabular-nums;white-space:nowrap}
+.ts-maturity{margin:8px 0 2px 0;font-size:13px;color:#3e4c59}
+.ts-caveats{margin:2px 0 6px 0;padding-left:18px;font-size:12px;color:#616e7c}.ts-caveats li{margin:1px 0}
 .ts-callout{background:#fff6da;border:1px solid #e5c66b;color:#5c4400;border-radius:4px;padding:6px 10px;
   margin:8px 0;font-size:12.5px;break-inside:avoid}
 .jp-RenderedHTMLCommon table.ts-rt,table.ts-rt{border-collapse:collapse;table-layout:auto;width:100%;
@@ -50,6 +57,7 @@ REPORT_CSS = """<style>
   border-top:2px solid #9aa5b1;background:#fff}
 .jp-RenderedHTMLCommon table.ts-rt tr,table.ts-rt tr{break-inside:avoid}
 .ts-key{min-width:8em}
+.ts-ci{display:block;font-size:11px;color:#7b8794}
 .jp-RenderedHTMLCommon table.ts-rt .ts-nowrap,table.ts-rt .ts-nowrap{white-space:nowrap}
 .ts-more{color:#52606d;font-size:12.5px;margin:2px 0 0 0}
 .ts-notes{margin:4px 0;padding-left:20px}.ts-notes li{margin:3px 0}
@@ -70,6 +78,16 @@ def cell_text(value: Any) -> str:
 def breakable(value: Any) -> str:
     """Escaped text that may wrap after '@' (long email addresses in narrow columns)."""
     return cell_text(value).replace("@", "@<wbr>")
+
+
+#: a rate's interval at the end of a table cell, ``7.8% (5.6–10.6)``
+_INTERVAL = re.compile(r" (\([0-9.]+–[0-9.]+\))$")
+
+
+def rate_cell(value: Any) -> str:
+    """Escaped text of a rate cell, its interval (if any) in a span that the stylesheet puts on a second line
+    (the text stays ``7.8% (5.6–10.6)``)."""
+    return _INTERVAL.sub(r' <span class="ts-ci">\1</span>', cell_text(value))
 
 
 def stats_table_html(rows: pd.DataFrame, total: pd.DataFrame, key: str) -> str:
@@ -104,11 +122,12 @@ def stats_table_html(rows: pd.DataFrame, total: pd.DataFrame, key: str) -> str:
         for i in range(len(frame)):
             r = frame.iloc[i]
             name = breakable(r[key_label]) if key == "sender" else cell_text(r[key_label])
-            cells = f'<td class="ts-key">{name}</td>' + "".join(f'<td class="{klass(c)}">{cell_text(r[c])}</td>'
-                                                                for c in metrics)
+            cells = f'<td class="ts-key">{name}</td>' + "".join(
+                f'<td class="{klass(c)}">{rate_cell(r[c]) if c in rate_labels else cell_text(r[c])}</td>'
+                for c in metrics)
             body.append(f"<tr{row_class}>{cells}</tr>")
     return (f'<table class="ts-rt ts-stats"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
             f"</table>")
 
 
-__all__ = ["REPORT_CSS", "breakable", "cell_text", "stats_table_html"]
+__all__ = ["REPORT_CSS", "breakable", "cell_text", "rate_cell", "stats_table_html"]

@@ -27,12 +27,12 @@ WEEK = "2026-W47"
 W47 = (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
 #: the sections of the report, each with text that must be printed on the same page as its heading
 SECTIONS = {
-    "Headline numbers": "2026-W46:",
+    "Headline numbers": "no clear change",
     "Activity this week": "Reach outs started",
     "Headline and activity reconciled": "= Arrived this week (activity)",
     "Funnel": "· 100.0%",
     "Reach outs by state": "Paused By Auth Loss",
-    "Campaigns": "Data Scientists NYC",
+    "Campaigns": "SRE / Platform",  # (longer names wrap in the narrow key column of the printed table)
     "Senders": "lucia.romero@",
     "12-week trend": "Week starting (Monday)",
     "How replies arrive": "Weeks after creation",

@@ -93,7 +93,7 @@ def test_html_is_self_contained_without_code_prompts_or_network(sample_week: Ren
     for code in ("jp-InputArea-editor", "jp-InputPrompt", "jp-OutputPrompt", "WeeklyReport", "from_parameters",
                  "Traceback", "Warning", "Error", "<pre"):
         assert code not in visible, code
-    assert page.count('class="plotly-graph-div"') == 5
+    assert page.count('class="plotly-graph-div"') == 7  # funnel, states, rates (2), trend, arrival, steps
     assert HEADLINE_MIME not in page
 
 
