@@ -120,15 +120,15 @@ def test_date_range_change_shows_the_cli_numbers(server: str) -> None:
                 dates.nth(i).dispatch_event("change")
             for metric, text in tile_texts(want).items():
                 expect(page.locator(f'.ts-tile[data-metric="{metric}"] .v')).to_have_text(text, timeout=20_000)
-            # the charts follow too (FigureWidget updates reach the browser): funnel and comparison (the plots:
-            # funnel, states, trend, how replies arrive, steps, comparison)
+            # the charts follow too (FigureWidget updates reach the browser): funnel and comparison by rate, whose
+            # n add up to the reach outs (the plots: funnel, states, trend, how replies arrive, steps, comparison)
             funnel = [want["reach_outs"], want["opens"], want["responses"], want["interested"]]
             page.wait_for_function(
                 """([n, reach]) => { const plots = document.querySelectorAll('.js-plotly-plot');
                     if (plots.length < 6) return false;
-                    const f = plots[0].data[0].x, c = plots[5].data[0].x;
+                    const f = plots[0].data[0].x, c = plots[5].data[0].customdata;
                     return JSON.stringify(Array.from(f)) === JSON.stringify(n)
-                        && Array.from(c).reduce((a, b) => a + b, 0) === reach; }""",
+                        && Array.from(c).reduce((a, row) => a + row[1], 0) === reach; }""",
                 arg=[funnel, want["reach_outs"]], timeout=20_000)
             expect(page.get_by_text("Mon 09 Nov 2026 – Sun 15 Nov 2026")).to_be_visible()
             screenshot(page, ARTIFACTS / "dashboard.png")

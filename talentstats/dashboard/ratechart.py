@@ -113,7 +113,8 @@ def update_rate_dots(fig: Any, stats: pd.DataFrame, total: dict[str, Any], key: 
         fig.layout.yaxis.update(categoryarray=rows["label"].to_numpy(), tickvals=rows["label"].to_numpy(),
                                 ticktext=ticks.to_numpy())
         top = float(rows["high"].max()) if len(rows) else 0.1
-        fig.layout.xaxis.range = [0, min(1.0, max(0.05, top * 1.08))]
+        top = min(1.0, max(0.05, top * 1.08))
+        fig.layout.xaxis.range = [-0.03 * top, top]  # a dot at 0 % clear of the names
         fig.layout.height = max(240, 120 + 40 * len(rows))
         rate = total.get(metric)
         fig.layout.shapes = [] if rate is None else [{

@@ -24,11 +24,12 @@ __all__ = ["AB_CSS", "RatesView", "ab_html", "ab_verdict"]
 AB_CSS = """<style>
 .ts-ab{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;font-size:13px;color:#3e4c59;margin:4px 0 8px 0}
 .ts-ab table{border-collapse:collapse}.ts-ab td{padding:3px 10px 3px 0;white-space:nowrap}
-.ts-ab .track{position:relative;width:260px;height:14px;border-left:1px solid #cbd2d9}
+.ts-ab .track{position:relative;width:260px;height:14px;border-left:1px solid #cbd2d9;border-right:1px solid #cbd2d9;
+background:linear-gradient(#e4e7eb,#e4e7eb) center/100% 1px no-repeat}
 .ts-ab .wh{position:absolute;top:6px;height:2px;background:#52606d}
 .ts-ab .dot{position:absolute;top:2px;width:10px;height:10px;border-radius:5px;margin-left:-5px;background:#E07B24}
 .ts-ab .verdict{margin-top:4px}.ts-ab .good{color:#1b7f3b;font-weight:600}.ts-ab .bad{color:#b42318;font-weight:600}
-.ts-ab .same{color:#7b8794}
+.ts-ab .same{color:#7b8794}.ts-ab .scale{font-size:11px;color:#7b8794}
 </style>"""
 
 
@@ -77,8 +78,10 @@ def ab_html(result: dict[str, Any] | None, metric: str, key: str) -> str:
     else:
         verdict = (f'<span class="same"><b>{NO_CLEAR_CHANGE}</b> between A and B ({change}): the interval '
                    f"includes 0, the difference may be chance.</span>")
+    scale_row = (f'<tr><td colspan="3"></td><td class="scale">0 %<span style="float:right">{100 * scale:.0f} %'
+                 f"</span></td></tr>")
     return (f'{AB_CSS}<div class="ts-ab" data-verdict="{"significant" if result["significant"] else NO_CLEAR_CHANGE}">'
-            f'<table>{"".join(lines)}</table><div class="verdict">{verdict}</div></div>')
+            f'<table>{"".join(lines)}{scale_row}</table><div class="verdict">{verdict}</div></div>')
 
 
 class RatesView:
@@ -134,9 +137,11 @@ class RatesView:
         self._key = key
         self._hold = True
         try:
-            for pick, value in ((self.a, a), (self.b, b)):
-                pick.options = options
-                pick.value = value
+            for pick, value in ((self.a, a), (self.b, b)):  # (two pickers; a change sends a message: only then)
+                if tuple(pick.options) != tuple(options):
+                    pick.options = options
+                if pick.value != value:
+                    pick.value = value
         finally:
             self._hold = False
         self._update_ab()

@@ -104,8 +104,8 @@ def period_html(start: dt.date, end: dt.date, tz: str, scope: str, compared: str
         days = (end - start).days + 1
         compared = f"Changes compare with the previous {days} days, {p_start:%d %b} – {p_end:%d %b %Y}."
     return (f'<div class="ts-line"><b>{start:%a %d %b %Y} – {end:%a %d %b %Y}</b> '
-            f"({html.escape(tz)}) · {html.escape(scope)}<br><span class=\"ts-muted\">{html.escape(compared)}"
-            f"</span></div>")
+            f"({html.escape(tz)}) · {html.escape(scope)}<div class=\"ts-muted\" style=\"line-height:1.45\">"
+            f"{html.escape(compared)}</div></div>")
 
 
 def kpi_text(start: dt.date, end: dt.date, tz: str, scope: str, compared: Any) -> str:

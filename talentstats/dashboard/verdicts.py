@@ -125,7 +125,7 @@ def caveat_html(c: Compared) -> str:
     """The line under the tiles (escaped HTML): warnings in a yellow box, notes muted."""
     warnings, notes = caveats(c)
     box = "".join(f'<div class="ts-caveat">⚠ {html.escape(t)}</div>' for t in warnings)
-    return f'{VERDICT_CSS}{box}<span class="ts-muted">{html.escape(" ".join(notes))}</span>'
+    return f'{VERDICT_CSS}{box}<div class="ts-muted" style="line-height:1.45">{html.escape(" ".join(notes))}</div>'
 
 
 def kpi_lines(metrics: tuple[str, ...], c: Compared) -> list[str]:

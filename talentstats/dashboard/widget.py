@@ -349,7 +349,8 @@ class Dashboard:
         for m, tile in self.tiles.items():
             tile.value = verdicts.tile_html(m, c)
         self.caveats.value = verdicts.caveat_html(c)
-        self.period.value = text.period_html(start, end, self.tz.value, self._scope_text(), verdicts.compared_line(c, True))
+        line = verdicts.compared_line(c, tiles=True)
+        self.period.value = text.period_html(start, end, self.tz.value, self._scope_text(), line)
         now = self.kpis()
         charts.update_funnel(self.funnel, now)
         charts.update_state_breakdown(self.states, self.stats("state"))
