@@ -35,6 +35,11 @@ line-height:1.3}
 margin:18px 0 4px 0}
 </style>"""
 
+#: the campaigns table: names kept readable (not squeezed to a word a line), wide rates scroll sideways
+TABLE_SCROLL = ("<style>.ts-scroll{overflow-x:auto;max-width:100%}.ts-scroll .ts-table td:first-child{min-width:210px;"
+                "line-height:1.35}.ts-scroll .ts-table td{white-space:nowrap}.ts-scroll .ts-table td:first-child"
+                "{white-space:normal}</style>")
+
 
 def heading(text: str) -> Any:
     """A section heading.

@@ -40,7 +40,7 @@ def ab_verdict(rows: pd.DataFrame, a: Any, b: Any, metric: str) -> dict[str, Any
         {"a", "b": the two rows as dicts, "diff", "diff_low", "diff_high", "significant"}; None when either is not
         among the rows (no reach outs, or no rate, in the range).
     """
-    pick = rows[rows["value"].isin([a, b])].set_index("value", drop=False)
+    pick = rows[rows["key"].isin([a, b])].set_index("key", drop=False)
     if a == b or len(pick) < 2:
         return None
     ra, rb = pick.loc[a].to_dict(), pick.loc[b].to_dict()
@@ -66,7 +66,7 @@ def ab_html(result: dict[str, Any] | None, metric: str, key: str) -> str:
     for tag in ("a", "b"):  # (the two picked groups)
         r = result[tag]
         rate = html.escape(fmt_rate_interval(r["rate"], r["low"], r["high"]))
-        lines.append(f"<tr><td><b>{tag.upper()}</b> {r['label']}</td><td>{rate}</td>"
+        lines.append(f"<tr><td><b>{tag.upper()}</b> {r['name']}</td><td>{rate}</td>"
                      f"<td class=\"same\">{fmt_count(r['x'])} of {fmt_count(r['n'])} {den}</td>"
                      f"<td>{_bar(r, scale)}</td></tr>")
     d, low, high = (100 * result[c] for c in ("diff", "diff_low", "diff_high"))
@@ -101,7 +101,7 @@ class RatesView:
         self.b = w.Dropdown(description="B", options=[], style={"description_width": "20px"},
                             layout=w.Layout(width="300px"))
         self.ab = w.HTML()
-        self.rows = pd.DataFrame(columns=["value", "label", "rate", "low", "high", "x", "n"])
+        self.rows = pd.DataFrame(columns=["key", "label", "name", "x", "n", "rate", "low", "high"])
         self._key = "campaign"
         self._last: tuple[pd.DataFrame, dict[str, Any], str] | None = None
         self._hold = False
@@ -127,8 +127,8 @@ class RatesView:
             return
         stats, total, key = self._last
         self.rows = update_rate_dots(self.chart, stats, total, key, self.metric.value)
-        by_n = self.rows.sort_values(["n", "label"], ascending=[False, True], kind="stable")
-        options = list(zip(by_n["label"].map(html.unescape), by_n["value"], strict=True))
+        by_n = self.rows.sort_values(["n", "key"], ascending=[False, True], kind="stable")
+        options = list(zip(by_n["name"].map(html.unescape), by_n["key"], strict=True))
         values = [v for _, v in options]
         keep = key == self._key
         a = self.a.value if keep and self.a.value in values else (values[0] if values else None)

@@ -29,6 +29,7 @@ from talentstats.dashboard.text import DRILL_LIMIT, KPIS, PII_LABELS
 from talentstats.load.accounting import LoadReport
 from talentstats.load.loader import read_reach_outs
 from talentstats.present import charts
+from talentstats.stats.intervals import with_intervals
 from talentstats.stats.metrics import newest_date, stats_dicts
 from talentstats.stats.periods import (
     latest_full_week,
@@ -363,9 +364,12 @@ class Dashboard:
         if by_key.empty:
             self.table_html.value = '<p class="ts-line">No reach outs in this range.</p>'
             return
-        display = charts.stats_table(by_key, [key], sort_by=self.sort_by.value, ascending=False)
-        total = charts.stats_table(self.stats().assign(**{key: "Total"}), [key])
-        self.table_html.value = charts.table_html(pd.concat([display, total], ignore_index=True))
+        # rates with their 95 % interval, "7.8% (5.6–10.6)"
+        display = charts.stats_table(with_intervals(by_key), [key], sort_by=self.sort_by.value, ascending=False,
+                                     intervals=True)
+        total = charts.stats_table(with_intervals(self.stats().assign(**{key: "Total"})), [key], intervals=True)
+        table = charts.table_html(pd.concat([display, total], ignore_index=True))
+        self.table_html.value = f'{layout.TABLE_SCROLL}<div class="ts-scroll">{table}</div>'
 
     def _update_drill(self) -> None:
         metric = self.drill.value

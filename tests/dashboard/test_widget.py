@@ -148,7 +148,7 @@ def test_every_control_updates_the_same_figures_in_place(sample: pd.DataFrame) -
         assert dots == {charts.escape_label(k): v for k, v in zip(by_key[key], by_key["response_rate"], strict=True)}
         n = {charts.escape_label(k): v for k, v in zip(by_key[key], by_key["reach_outs"], strict=True)}
         for label, tick in zip(d.comparison.layout.yaxis.tickvals, d.comparison.layout.yaxis.ticktext, strict=True):
-            assert tick.endswith(f"n {n[label]:,}</span>")
+            assert tick.endswith(f"n = {n[label]:,}</span>")
 
     check(*WEEK)
     d.start.value = dt.date(2026, 11, 2)  # one date picker
