@@ -218,11 +218,14 @@ def activity_counts(reach_outs: IntoFrameT, messages: Any, start: dt.date | str,
         # campaign and sender are the reach out's: the loader's message table carries them (a join of millions
         # of messages on text ids was most of the time of the view by campaign); else they are joined
         carried = bool(joined) and all(k in _columns(m) for k in joined)
-        m = m.select(*(joined if carried else ["reach_out_id"] if joined else []), "sent_at", *step)
+        counted = "n" in _columns(m)  # (messages already counted per quarter hour: their counts are summed)
+        m = m.select(*(joined if carried else ["reach_out_id"] if joined else []), "sent_at", *step,
+                     *(["n"] if counted else []))
         m = m.filter(_in("sent_at", lo, hi))
         if joined and not carried:
             m = m.join(f.select("reach_out_id", *joined), on="reach_out_id", how="left")
-        parts.append(_part(m, keys, tz, "sent_at", "messages_sent"))
+        parts.append(_part(m, keys, tz, "sent_at", "_messages", {"messages_sent": nw.col("n")}) if counted
+                     else _part(m, keys, tz, "sent_at", "messages_sent"))
     if "step" not in keys:
         for event, name in (("first_sent_at", "reach_outs_started"), ("first_opened_at", "opens")):
             if name not in unknown:

@@ -20,7 +20,7 @@ from talentstats.load.options import LoadOptions
 from talentstats.stats.activity import ACTIVITY_KEYS, RECONCILE_KEYS, activity_counts, check_activity_keys, reconcile
 from talentstats.stats.arrival import TTR_COLUMNS, TTR_KEYS, newest_instant, time_to_reply, triangle
 from talentstats.stats.metrics import check_keys, newest_date, stats_dicts, stats_with_total
-from talentstats.stats.periods import check_range, monday_of, parse_date, resolve_week, zone
+from talentstats.stats.periods import check_range, monday_of, parse_date, range_instants, resolve_week, zone
 from talentstats.stats.steps import step_facts, step_stats
 
 #: the views of ``talentstats stats --view``
@@ -55,6 +55,8 @@ class EventData:
     newest: dt.date | None
     as_of: dt.datetime | None
     engine: Any = None  # what the engine started (closed by :meth:`close`)
+    #: messages counted per campaign, sender, step and quarter hour of sending (see :func:`sent_counts`)
+    sent: Any = None
 
     def close(self) -> None:
         """Close what the engine started (a Dask client, a Spark session)."""
@@ -78,9 +80,11 @@ def load_events(paths: str | Path | Sequence[str | Path], options: LoadOptions |
     if facts is not None:  # (the steps of any range: one pass over the reach outs)
         for name, values in facts.items():
             table = table.append_column(name, pa.array(values))
+    counts = sent_counts(messages)
     if engine == "pandas":
         frame = to_pandas(table, categorical=True)
         msgs = None if messages is None else messages.to_pandas()
+        sent = None if counts is None else counts.to_pandas()
     else:
         from talentstats.stats.engines import get_engine, quiet
 
@@ -88,8 +92,39 @@ def load_events(paths: str | Path | Sequence[str | Path], options: LoadOptions |
             runner = get_engine(engine, tz=tz)
             frame = runner.from_arrow(table)
             msgs = None if messages is None else runner.from_arrow(messages)
-            return EventData(frame, msgs, loaded.report, newest_date(table, tz), newest_instant(table), runner)
-    return EventData(frame, msgs, loaded.report, newest_date(frame, tz), newest_instant(frame))
+            # (the counted messages on the in-process engines; Dask and Spark sum them differently typed: each)
+            sent = None if counts is None or engine in ("dask", "spark") else runner.from_arrow(counts)
+            return EventData(frame, msgs, loaded.report, newest_date(table, tz), newest_instant(table), runner, sent)
+    return EventData(frame, msgs, loaded.report, newest_date(frame, tz), newest_instant(frame), sent=sent)
+
+
+#: the quarter hour: every UTC offset in use is a whole number of them, so a local midnight is a quarter hour
+QUARTER = dt.timedelta(minutes=15)
+
+
+def sent_counts(messages: pa.Table | None) -> pa.Table | None:
+    """The messages counted per campaign, sender, step and quarter hour of ``sent_at`` (column ``n``): the activity
+    view's messages sent of any range whose ends are quarter hours (a local midnight in every zone) from a few
+    hundred thousand rows instead of every message (27M at 10M reach outs). None without the columns."""
+    if messages is None or not {"campaign", "sender", "step", "sent_at"} <= set(messages.column_names):
+        return None
+    import pyarrow.compute as pc
+
+    quarter = pc.floor_temporal(messages.column("sent_at"), multiple=15, unit="minute")
+    slim = pa.table({"campaign": messages.column("campaign"), "sender": messages.column("sender"),
+                     "step": messages.column("step"), "sent_at": quarter})
+    counted = slim.group_by(["campaign", "sender", "step", "sent_at"], use_threads=True).aggregate(
+        [([], "count_all")])
+    counted = counted.select(["campaign", "sender", "step", "sent_at", "count_all"])
+    return counted.rename_columns(["campaign", "sender", "step", "sent_at", "n"]).append_column(
+        "reach_out_id", pa.nulls(counted.num_rows, pa.string()))
+
+
+def _messages_for(data: EventData, s: dt.date, e: dt.date, tz: str) -> Any:
+    """The counted messages when the range's ends are quarter hours (always, for real zones), else each one."""
+    lo, hi = range_instants(s, e, tz)
+    aligned = all(t.timestamp() % QUARTER.total_seconds() == 0 for t in (lo, hi))
+    return data.sent if data.sent is not None and aligned else data.messages
 
 
 def _dates(start: Any, end: Any, week: str | None, newest: dt.date | None, tz: str) -> tuple[dt.date, dt.date]:
@@ -152,8 +187,9 @@ def _view(data: EventData, view: str, start: Any, end: Any, week: str | None, tz
     if view == "cohort":
         rows, total = _cohort(data, s, e, tz, keys)
     elif view == "activity":
-        total = _collect(activity_counts(data.reach_outs, data.messages, s, e, tz))
-        rows = _collect(activity_counts(data.reach_outs, data.messages, s, e, tz, keys)) if keys else None
+        msgs = _messages_for(data, s, e, tz)
+        total = _collect(activity_counts(data.reach_outs, msgs, s, e, tz))
+        rows = _collect(activity_counts(data.reach_outs, msgs, s, e, tz, keys)) if keys else None
     else:
         return EventsResult("reconcile", s, e, tz, keys, *_reconciled(data, s, e, tz, keys), data.report, notes)
     if time_to_reply_:
@@ -188,7 +224,7 @@ def _reconciled(data: EventData, s: dt.date, e: dt.date, tz: str, keys: list[str
         if name == "rows" and not keys:
             continue
         rec = stats_dicts(_collect(reconcile(data.reach_outs, s, e, tz, k)))
-        act = stats_dicts(_collect(activity_counts(data.reach_outs, data.messages, s, e, tz, k)))
+        act = stats_dicts(_collect(activity_counts(data.reach_outs, _messages_for(data, s, e, tz), s, e, tz, k)))
         rows, total = _cohort(data, s, e, tz, k)
         coh = stats_dicts(rows if k else total)
         parts[name] = _nest(rec, act, coh, k)
