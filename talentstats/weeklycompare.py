@@ -19,16 +19,12 @@ from typing import Any
 import pandas as pd
 
 from talentstats.present import charts
-from talentstats.present.formats import fmt_rate_interval, is_na
+from talentstats.present.formats import HIGHER_IS_WORSE, fmt_rate_interval, is_na
 from talentstats.stats.compare import compare_periods, maturity
 from talentstats.stats.metrics import COUNTS, RATES
 from talentstats.stats.periods import week_label
 
 KPI_ORDER = COUNTS + RATES
-#: rates where a rise is bad news (coloured as a worsening)
-WORSE_WHEN_UP: frozenset[str] = frozenset({"bounce_rate"})
-#: colours of a significant change: better, worse
-BETTER, WORSE = "#2f7d32", "#c62828"
 
 
 def change_words(metric: str, change: dict[str, Any]) -> tuple[str, str]:
@@ -43,7 +39,7 @@ def change_words(metric: str, change: dict[str, Any]) -> tuple[str, str]:
     if not change.get("significant"):
         return f"no clear change ({float(diff) * 100:+.1f} pp)", "ts-flat"
     up = float(diff) > 0
-    better = up != (metric in WORSE_WHEN_UP)
+    better = up != (metric in HIGHER_IS_WORSE)
     return f"{'▲' if up else '▼'} {float(diff) * 100:+.1f} pp", "ts-better" if better else "ts-worse"
 
 

@@ -52,3 +52,6 @@ _.EndElementHandler  # unused attribute (talentstats/load/xlsxscan.py)
 _.CharacterDataHandler  # unused attribute (talentstats/load/xlsxscan.py)
 _.open_times_before_creation  # report field, read through MessagesReport.as_dict (talentstats/load/accounting.py)
 _.children  # ipywidgets container attribute, read by the widget framework (talentstats/dashboard/eventsview.py)
+_.shapes  # plotly layout attribute, set for the figure (talentstats/dashboard/ratechart.py)
+_.domain  # plotly axis attribute, set for the figure (talentstats/present/charts/rates.py)
+_.previous_total  # WeeklyReport's previous week's total, public API used by tests and notebooks

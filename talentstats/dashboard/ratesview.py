@@ -15,8 +15,8 @@ import ipywidgets as w
 import pandas as pd
 
 from talentstats.dashboard.ratechart import RATE_CHOICES, build_rate_dots, update_rate_dots
-from talentstats.dashboard.verdicts import HIGHER_IS_WORSE, NO_CLEAR_CHANGE
-from talentstats.present.formats import KEY_LABELS, METRIC_LABELS, fmt_count, fmt_rate_interval
+from talentstats.dashboard.verdicts import NO_CLEAR_CHANGE
+from talentstats.present.formats import HIGHER_IS_WORSE, KEY_LABELS, METRIC_LABELS, fmt_count, fmt_rate_interval
 from talentstats.stats.intervals import RATE_PARTS, newcombe
 
 __all__ = ["AB_CSS", "RatesView", "ab_html", "ab_verdict"]

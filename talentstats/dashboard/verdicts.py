@@ -12,7 +12,7 @@ from typing import Any
 
 from talentstats.dashboard.sameage import Compared
 from talentstats.present import charts
-from talentstats.present.formats import change_text, fmt_rate_interval
+from talentstats.present.formats import HIGHER_IS_WORSE, change_text, fmt_rate_interval
 from talentstats.stats.metrics import COUNTS
 
 __all__ = ["NO_CLEAR_CHANGE", "caveat_html", "change_html", "compared_line", "interval_text", "kpi_lines",
@@ -20,7 +20,6 @@ __all__ = ["NO_CLEAR_CHANGE", "caveat_html", "change_html", "compared_line", "in
 
 NO_CLEAR_CHANGE = "no clear change"
 #: rates where a rise is bad news (coloured red when it is significant)
-HIGHER_IS_WORSE = ("bounce_rate",)
 #: the tiles' extra style: interval line, verdict colours, the caveat box
 VERDICT_CSS = """<style>
 .ts-tile .i{font-size:11px;color:#7b8794;white-space:nowrap;line-height:1.3}

@@ -18,6 +18,9 @@ COUNT_METRICS: Final[tuple[str, ...]] = ("reach_outs", "in_progress", "opens", "
 RATE_METRICS: Final[tuple[str, ...]] = ("open_rate", "response_rate", "interested_rate", "interested_of_responses",
                                          "bounce_rate")
 
+#: rates where a rise is bad news (a significant rise is coloured as a worsening on every surface)
+HIGHER_IS_WORSE: Final[tuple[str, ...]] = ("bounce_rate",)
+
 #: metric column -> display label (also the column names of :func:`stats_table`)
 METRIC_LABELS: Final[dict[str, str]] = {
     "reach_outs": "Reach Outs",

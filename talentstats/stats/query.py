@@ -75,6 +75,9 @@ def compute_stats(paths: str | Path | Sequence[str | Path], *, options: LoadOpti
     loaded = load(paths, options.but(metrics_only=options.rejects is None))
     s, e = dates if dates is not None else resolve_week(week, newest_date(loaded.table, tz), tz)
     rows, total = stats_with_total(loaded.table, s, e, tz, keys, opens_known=loaded.report.opens_source is not None)
+    # the five statistics read no response time: the count of approximate ones is not theirs to report (and an
+    # engine reading a dataset itself never makes it), so every engine gives the same document
+    loaded.report.responded_at_from_updated_at = 0
     compared = None
     if compare is not None:
         from talentstats.stats.compare import compare_periods

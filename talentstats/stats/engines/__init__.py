@@ -145,4 +145,5 @@ def engine_stats(engine: str, paths: str | Path | Sequence[str | Path], options:
             counted = options.created_range is not None
             rows_read = int(total["reach_outs"].iloc[0]) if counted else runner.count(loaded.frame)
             loaded.report.rows_read = loaded.report.rows_loaded = rows_read
+    loaded.report.responded_at_from_updated_at = 0  # (not the five statistics': see compute_stats)
     return StatsResult(start, end, tz, keys, rows, total, loaded.report)
