@@ -246,3 +246,23 @@ def test_messages_counted_per_quarter_hour_give_the_numbers_of_each_message(tz):
         counted = activity_counts(data.reach_outs, data.sent, "2026-10-01", "2026-11-22", tz, by)
         each = activity_counts(data.reach_outs, data.messages, "2026-10-01", "2026-11-22", tz, by)
         assert counted.equals(each), by
+
+
+def test_row_slices_counted_on_all_cores_give_the_numbers_of_one_pass(monkeypatch):
+    """A long pandas table is counted in row slices on a thread pool (as the cohort statistics are): the activity
+    view and the triangle sum the slices' counts, and give the numbers of one pass over the table."""
+    from talentstats.stats import metrics
+    from talentstats.stats.activity import activity_counts
+    from talentstats.stats.arrival import triangle
+
+    data = load_events([SAMPLE], _options(MESSAGES))
+    whole = {by: activity_counts(data.reach_outs, data.messages, "2026-10-01", "2026-11-22", "Europe/Berlin", by)
+             for by in (None, "campaign", "week", "sender,day")}
+    tri = triangle(data.reach_outs, "2026-11-22", 8, "Europe/Berlin", "responses", data.as_of)
+    monkeypatch.setattr(metrics, "_PARALLEL_ROWS", 1)
+    monkeypatch.setattr(metrics, "_SLICE_ROWS", 1_500)  # (7 slices of the sample's 10,000 reach outs)
+    assert len(metrics._row_slices(__import__("narwhals").from_native(data.reach_outs))) == 7
+    for by, want in whole.items():
+        got = activity_counts(data.reach_outs, data.messages, "2026-10-01", "2026-11-22", "Europe/Berlin", by)
+        assert got.equals(want), by
+    assert triangle(data.reach_outs, "2026-11-22", 8, "Europe/Berlin", "responses", data.as_of).equals(tri)

@@ -22,14 +22,16 @@ same rows. The same for opens (``opens_`` prefix; the cohort counts ``opened`` =
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import narwhals as nw
 from narwhals.typing import IntoFrameT
 
 from talentstats.errors import UsageError
-from talentstats.stats.metrics import TIME_KEYS, _bounds, flag_exprs, responded_expr
+from talentstats.stats.metrics import TIME_KEYS, _bounds, _row_slices, flag_exprs, responded_expr
 from talentstats.stats.timekeys import day_labels, time_key_exprs
 
 ACTIVITY_KEYS: tuple[str, ...] = ("campaign", "sender", "day", "week", "month", "step")
@@ -210,7 +212,7 @@ def activity_counts(reach_outs: IntoFrameT, messages: Any, start: dt.date | str,
     # too), which was most of the time of the total on pandas
     f = f.select(*dict.fromkeys([*joined, *(["reach_out_id"] if joined and messages is not None else []),
                                  "created_at", "state", "response_via", "response_type", *EVENT_COLUMNS]))
-    parts = []
+    tasks: list[Callable[[], list[Any]]] = []
     if messages is not None:
         m = _like(nw.from_native(messages), f)
         step = ["step"] if "step" in keys else []
@@ -221,21 +223,37 @@ def activity_counts(reach_outs: IntoFrameT, messages: Any, start: dt.date | str,
         counted = "n" in _columns(m)  # (messages already counted per quarter hour: their counts are summed)
         m = m.select(*(joined if carried else ["reach_out_id"] if joined else []), "sent_at", *step,
                      *(["n"] if counted else []))
-        m = m.filter(_in("sent_at", lo, hi))
-        if joined and not carried:
-            m = m.join(f.select("reach_out_id", *joined), on="reach_out_id", how="left")
-        parts.append(_part(m, keys, tz, "sent_at", "_messages", {"messages_sent": nw.col("n")}) if counted
-                     else _part(m, keys, tz, "sent_at", "messages_sent"))
-    if "step" not in keys:
+
+        def sent_part() -> list[Any]:
+            sent = m.filter(_in("sent_at", lo, hi))
+            if joined and not carried:
+                sent = sent.join(f.select("reach_out_id", *joined), on="reach_out_id", how="left")
+            return [_part(sent, keys, tz, "sent_at", "_messages", {"messages_sent": nw.col("n")}) if counted
+                    else _part(sent, keys, tz, "sent_at", "messages_sent")]
+
+        tasks.append(sent_part)
+
+    def event_parts(g: Any) -> list[Any]:
+        """The reach outs' counts of one slice of the table (additive: slices are summed with the rest)."""
+        out = []
         for event, name in (("first_sent_at", "reach_outs_started"), ("first_opened_at", "opens")):
             if name not in unknown:
-                parts.append(_part(f.filter(_in(event, lo, hi)), keys, tz, event, name))
-        responded = f.filter(responded_expr() & _in("responded_at", lo, hi))
-        parts.append(_part(responded, keys, tz, "responded_at", "responses",
-                           {"interested": flag_exprs()["interested"]}))
+                out.append(_part(g.filter(_in(event, lo, hi)), keys, tz, event, name))
+        responded = g.filter(responded_expr() & _in("responded_at", lo, hi))
+        out.append(_part(responded, keys, tz, "responded_at", "responses", {"interested": flag_exprs()["interested"]}))
         if not dated:
-            late = f.filter(responded_expr() & nw.col("responded_at").is_null() & (nw.col("created_at") < hi))
-            parts.append(_part(late, keys, tz, None, "responses_time_unknown"))
+            late = g.filter(responded_expr() & nw.col("responded_at").is_null() & (nw.col("created_at") < hi))
+            out.append(_part(late, keys, tz, None, "responses_time_unknown"))
+        return out
+
+    if "step" not in keys:  # (a long pandas table in row slices, counted on all cores, as the cohort statistics)
+        tasks += [lambda g=g: event_parts(g) for g in (_row_slices(f) or [f])]
+    if len(tasks) > 1 and isinstance(f, nw.DataFrame) and f.implementation.is_pandas():  # (eager pandas only: a
+        # lazy engine plans the parts itself, and a DuckDB connection takes one call at a time)
+        with ThreadPoolExecutor(min(len(tasks), os.cpu_count() or 1)) as pool:
+            parts = [p for done in pool.map(lambda task: task(), tasks) for p in done]
+    else:
+        parts = [p for task in tasks for p in task()]
     return _finish(_stack_and_sum(parts, keys, tz, ACTIVITY), keys, ACTIVITY, sorted(unknown))
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import numbers
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import narwhals as nw
 from narwhals.typing import IntoFrameT
 
 from talentstats.errors import UsageError
-from talentstats.stats.metrics import _bounds, check_keys, responded_expr
+from talentstats.stats.metrics import _bounds, _row_slices, check_keys, responded_expr
 from talentstats.stats.periods import FIRST_DATE, monday_of, parse_date, range_instants, zone
 from talentstats.stats.timekeys import day_number, local_date_key, monday_number
 
@@ -142,7 +143,15 @@ def triangle(reach_outs: IntoFrameT, end: dt.date | str, weeks: int, tz: str = "
     if as_of is None:  # no data: no week has an age yet
         return _like(f, _triangle_frame(first, 0, None, None, tz))
     lo, hi = range_instants(first, last + dt.timedelta(days=6), tz)
-    cells = _cells(f, TRIANGLE_METRICS[metric], lo, hi, as_of, tz)
+    slices = _row_slices(f)
+    if slices is None:
+        cells = _cells(f, TRIANGLE_METRICS[metric], lo, hi, as_of, tz)
+    else:  # a long pandas table: cells counted per row slice on all cores (they are summed per week and age)
+        import pandas as pd
+
+        with ThreadPoolExecutor(len(slices)) as pool:
+            cells = pd.concat(pool.map(lambda part: _cells(part, TRIANGLE_METRICS[metric], lo, hi, as_of, tz),
+                                       slices), ignore_index=True)
     return _like(f, _triangle_frame(first, weeks, cells, as_of, tz))
 
 
