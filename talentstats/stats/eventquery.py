@@ -17,7 +17,14 @@ from talentstats.load.accounting import LoadReport
 from talentstats.load.loader import finish_load, load_arrow
 from talentstats.load.normalize import to_pandas
 from talentstats.load.options import LoadOptions
-from talentstats.stats.activity import ACTIVITY_KEYS, RECONCILE_KEYS, activity_counts, check_activity_keys, reconcile
+from talentstats.stats.activity import (
+    ACTIVITY_KEYS,
+    RECONCILE_KEYS,
+    activity_counts,
+    check_activity_keys,
+    event_counts,
+    reconcile,
+)
 from talentstats.stats.arrival import TTR_COLUMNS, TTR_KEYS, newest_instant, time_to_reply, triangle
 from talentstats.stats.metrics import check_keys, newest_date, stats_dicts, stats_with_total
 from talentstats.stats.periods import check_range, monday_of, parse_date, range_instants, resolve_week, zone
@@ -57,6 +64,8 @@ class EventData:
     engine: Any = None  # what the engine started (closed by :meth:`close`)
     #: messages counted per campaign, sender, step and quarter hour of sending (see :func:`sent_counts`)
     sent: Any = None
+    #: the reach outs' events counted per campaign, sender and quarter hour (see activity.event_counts)
+    events: Any = None
 
     def close(self) -> None:
         """Close what the engine started (a Dask client, a Spark session)."""
@@ -95,7 +104,8 @@ def load_events(paths: str | Path | Sequence[str | Path], options: LoadOptions |
             # (the counted messages on the in-process engines; Dask and Spark sum them differently typed: each)
             sent = None if counts is None or engine in ("dask", "spark") else runner.from_arrow(counts)
             return EventData(frame, msgs, loaded.report, newest_date(table, tz), newest_instant(table), runner, sent)
-    return EventData(frame, msgs, loaded.report, newest_date(frame, tz), newest_instant(frame), sent=sent)
+    return EventData(frame, msgs, loaded.report, newest_date(frame, tz), newest_instant(frame), sent=sent,
+                     events=event_counts(frame))
 
 
 #: the quarter hour: every UTC offset in use is a whole number of them, so a local midnight is a quarter hour
@@ -120,11 +130,14 @@ def sent_counts(messages: pa.Table | None) -> pa.Table | None:
         "reach_out_id", pa.nulls(counted.num_rows, pa.string()))
 
 
-def _messages_for(data: EventData, s: dt.date, e: dt.date, tz: str) -> Any:
-    """The counted messages when the range's ends are quarter hours (always, for real zones), else each one."""
+def _activity(data: EventData, s: dt.date, e: dt.date, tz: str, keys: list[str]) -> Any:
+    """The activity view from the counts made at load when the range's ends are quarter hours (always, for real
+    zones), else from every reach out and message."""
     lo, hi = range_instants(s, e, tz)
     aligned = all(t.timestamp() % QUARTER.total_seconds() == 0 for t in (lo, hi))
-    return data.sent if data.sent is not None and aligned else data.messages
+    messages = data.sent if data.sent is not None and aligned else data.messages
+    return _collect(activity_counts(data.reach_outs, messages, s, e, tz, keys or None,
+                                    events=data.events if aligned else None))
 
 
 def _dates(start: Any, end: Any, week: str | None, newest: dt.date | None, tz: str) -> tuple[dt.date, dt.date]:
@@ -187,9 +200,8 @@ def _view(data: EventData, view: str, start: Any, end: Any, week: str | None, tz
     if view == "cohort":
         rows, total = _cohort(data, s, e, tz, keys)
     elif view == "activity":
-        msgs = _messages_for(data, s, e, tz)
-        total = _collect(activity_counts(data.reach_outs, msgs, s, e, tz))
-        rows = _collect(activity_counts(data.reach_outs, msgs, s, e, tz, keys)) if keys else None
+        total = _activity(data, s, e, tz, [])
+        rows = _activity(data, s, e, tz, keys) if keys else None
     else:
         return EventsResult("reconcile", s, e, tz, keys, *_reconciled(data, s, e, tz, keys), data.report, notes)
     if time_to_reply_:
@@ -224,7 +236,7 @@ def _reconciled(data: EventData, s: dt.date, e: dt.date, tz: str, keys: list[str
         if name == "rows" and not keys:
             continue
         rec = stats_dicts(_collect(reconcile(data.reach_outs, s, e, tz, k)))
-        act = stats_dicts(_collect(activity_counts(data.reach_outs, _messages_for(data, s, e, tz), s, e, tz, k)))
+        act = stats_dicts(_activity(data, s, e, tz, k))
         rows, total = _cohort(data, s, e, tz, k)
         coh = stats_dicts(rows if k else total)
         parts[name] = _nest(rec, act, coh, k)
