@@ -120,13 +120,17 @@ def talentstats_questions(data: Any, as_of: dt.datetime) -> dict[str, Callable[[
     from talentstats.stats.steps import step_stats
 
     ro, msgs = data.reach_outs, data.messages
+    # the activity view as `talentstats stats --view activity` computes it: from the counts made at load (the
+    # reach outs' events and the messages per quarter hour), when the loader made them
+    sent = data.sent if data.sent is not None else msgs
+    events = data.events
     c = ("campaign",)
     return {
         "cohort by campaign": lambda: keyed(stats_with_total(ro, START, END, "UTC", ["campaign"],
                                                              opens_known=True)[0], c, COHORT),
-        "activity by campaign": lambda: keyed(activity_counts(ro, msgs, START, END, "UTC", ["campaign"]), c,
-                                              ACTIVITY),
-        "activity total": lambda: keyed(activity_counts(ro, msgs, START, END, "UTC"), (), ACTIVITY),
+        "activity by campaign": lambda: keyed(activity_counts(ro, sent, START, END, "UTC", ["campaign"],
+                                                              events=events), c, ACTIVITY),
+        "activity total": lambda: keyed(activity_counts(ro, sent, START, END, "UTC", events=events), (), ACTIVITY),
         "reconcile by campaign": lambda: keyed(reconcile(ro, START, END, "UTC", ["campaign"]), c, RECONCILE),
         "steps": lambda: keyed(step_stats(ro, msgs, START, END, "UTC"), ("step",), STEPS),
         "triangle": lambda: triangle_cells(triangle(ro, END, TRIANGLE_WEEKS, "UTC", "responses", as_of)),

@@ -263,6 +263,10 @@ def test_row_slices_counted_on_all_cores_give_the_numbers_of_one_pass(monkeypatc
     whole = {by: activity_counts(data.reach_outs, data.messages, "2026-10-01", "2026-11-22", "Europe/Berlin", by)
              for by in (None, "campaign", "week", "sender,day")}
     tri = triangle(data.reach_outs, "2026-11-22", 8, "Europe/Berlin", "responses", data.as_of)
+    from talentstats.stats.steps import step_stats
+
+    steps = {by: step_stats(data.reach_outs, data.messages, "2026-10-01", "2026-11-22", "Europe/Berlin", by)
+             for by in (None, "campaign")}
     monkeypatch.setattr(metrics, "_PARALLEL_ROWS", 1)
     monkeypatch.setattr(metrics, "_SLICE_ROWS", 1_500)  # (7 slices of the sample's 10,000 reach outs)
     assert len(metrics._row_slices(__import__("narwhals").from_native(data.reach_outs))) == 7
@@ -270,3 +274,6 @@ def test_row_slices_counted_on_all_cores_give_the_numbers_of_one_pass(monkeypatc
         got = activity_counts(data.reach_outs, data.messages, "2026-10-01", "2026-11-22", "Europe/Berlin", by)
         assert got.equals(want), by
     assert triangle(data.reach_outs, "2026-11-22", 8, "Europe/Berlin", "responses", data.as_of).equals(tri)
+    for by, want in steps.items():
+        got = step_stats(data.reach_outs, data.messages, "2026-10-01", "2026-11-22", "Europe/Berlin", by)
+        assert got.equals(want), by
