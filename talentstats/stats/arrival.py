@@ -22,7 +22,7 @@ import narwhals as nw
 from narwhals.typing import IntoFrameT
 
 from talentstats.errors import UsageError
-from talentstats.stats.metrics import _bounds, _row_slices, check_keys, responded_expr
+from talentstats.stats.metrics import _bounds, _row_slices, keys_among, responded_expr
 from talentstats.stats.periods import FIRST_DATE, monday_of, parse_date, range_instants, zone
 from talentstats.stats.timekeys import day_number, local_date_key, monday_number
 
@@ -224,12 +224,7 @@ def time_to_reply(reach_outs: IntoFrameT, start: dt.date | str, end: dt.date | s
 
 
 def _ttr_keys(by: Sequence[str] | str | None) -> list[str]:
-    keys = check_keys(by)
-    wrong = [k for k in keys if k not in TTR_KEYS]
-    if wrong:
-        raise UsageError(f"time to reply is grouped by {' or '.join(TTR_KEYS)} only", parameter="by",
-                         value=",".join(wrong))
-    return keys
+    return keys_among(by, TTR_KEYS, "time to reply is")
 
 
 def _ttr_frame(replied: Any, groups: Any, keys: list[str]) -> Any:

@@ -57,6 +57,16 @@ def check_keys(by: Sequence[str] | str | None) -> list[str]:
     return keys
 
 
+def keys_among(by: Sequence[str] | str | None, allowed: Sequence[str], what: str) -> list[str]:
+    """:func:`check_keys`, then only keys among ``allowed`` (``what``: how the error names the question, e.g.
+    "steps are")."""
+    keys = check_keys(by)
+    wrong = [k for k in keys if k not in allowed]
+    if wrong:
+        raise UsageError(f"{what} grouped by {' or '.join(allowed)} only", parameter="by", value=",".join(wrong))
+    return keys
+
+
 def _blank(col: str) -> nw.Expr:
     """Null, empty or whitespace only (no fill_null on text: it copies every string on pandas)."""
     return nw.col(col).is_null() | (nw.col(col).str.strip_chars() == "")

@@ -25,7 +25,7 @@ import narwhals as nw
 from narwhals.typing import IntoFrameT
 
 from talentstats.errors import UsageError
-from talentstats.stats.metrics import _bounds, _row_slices, check_keys, responded_expr
+from talentstats.stats.metrics import _bounds, _row_slices, keys_among, responded_expr
 
 STEP_KEYS: tuple[str, ...] = ("campaign", "sender")
 STEP_COLUMNS: tuple[str, ...] = ("step", "sent", "first_opens", "replies", "reply_rate")
@@ -33,12 +33,7 @@ _COUNTS = ("sent", "first_opens", "replies")
 
 
 def _step_keys(by: Sequence[str] | str | None) -> list[str]:
-    keys = check_keys(by)
-    wrong = [k for k in keys if k not in STEP_KEYS]
-    if wrong:
-        raise UsageError(f"steps are grouped by {' or '.join(STEP_KEYS)} only", parameter="by",
-                         value=",".join(wrong))
-    return keys
+    return keys_among(by, STEP_KEYS, "steps are")
 
 
 def _check_steps(messages: Any) -> int:
