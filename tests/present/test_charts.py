@@ -144,16 +144,19 @@ def test_funnel_stages_counts_and_shares() -> None:
     fig = build_funnel(total(2000, 900, 150, 44))
     assert len(fig.data) == 1
     trace = fig.data[0]
-    assert isinstance(trace, go.Funnel)
+    # bars from one baseline (no stage drawn inside another): a plain bar trace, no base, one count axis
+    assert isinstance(trace, go.Bar) and trace.orientation == "h" and trace.base is None
+    assert fig.layout.barmode is None and fig.layout.xaxis.rangemode == "tozero"
     assert list(trace.y) == ["Reach Outs", "Opens", "Responses", "Interested"]
     assert list(trace.x) == [2000, 900, 150, 44]
     assert list(trace.text) == ["2,000 · 100.0%", "900 · 45.0%", "150 · 7.5%", "44 · 2.2%"]
     assert list(trace.marker.color) == [METRIC_COLORS[m] for m in ("reach_outs", "opens", "responses", "interested")]
     assert "44 · 2.2% of reach outs" in trace.hovertext[3]
     assert "29.3% of responses" in trace.hovertext[3]  # 44 / 150
+    assert "not a subset of Opens" in trace.hovertext[2]
     assert fig.layout.title.text
     assert fig.layout.height and fig.layout.width is None
-    assert figure_notes(fig) == []
+    assert figure_notes(fig) == []  # responses <= opens and no count of responses without an open: nothing known
 
 
 def test_funnel_accepts_a_mapping_and_a_series() -> None:
@@ -172,29 +175,42 @@ def test_funnel_unknown_opens_say_unknown_not_zero(unknown: object) -> None:
         assert "0" not in trace.text[1]
         assert trace.x[1] == 0  # no bar
         assert "unknown" in trace.hovertext[1] and "0" not in trace.hovertext[1]
-        assert trace.connector.visible is False  # no connector narrowing towards a fake 0
-        assert "Opens unknown" in note_text(fig)
-        assert "more response" not in note_text(fig)  # cannot compare responses with unknown opens
+        assert note_text(fig) == "Opens unknown: the export has no open information."
     assert build_funnel({"reach_outs": 2000, "opens": None}).data[0].text[2] == "unknown"  # missing responses
 
 
 def test_funnel_zero_opens_are_a_known_zero() -> None:
     fig = build_funnel(total(100, 0, 5, 1))
     assert fig.data[0].text[1] == "0 · 0.0%"
-    assert "5 more responses than tracked opens" in note_text(fig)
+    assert note_text(fig) == ("At least 5 of the 5 responses had no tracked open (5 more responses than opens): "
+                              "Responses are not a subset of Opens.")
 
 
 def test_funnel_note_when_responses_exceed_opens() -> None:
     fig = build_funnel(total(1200, 80, 117, 40))
     assert list(fig.data[0].x) == [1200, 80, 117, 40]  # shown as they are, not clipped to the opens
-    assert figure_notes(fig) == [
-        "Note: 37 more responses than tracked opens — some replies came without a tracked open."
+    assert figure_notes(fig) == [  # 117 - 80 = 37 at least
+        "At least 37 of the 117 responses had no tracked open (37 more responses than opens): Responses are not "
+        "a subset of Opens."
     ]
     note = fig.layout.annotations[0]
     assert note.visible is True and note.showarrow is False
     # wrapped for display (plotly does not wrap), all words kept
     assert "<br>" in note.text and note.text.replace("<br>", " ") == figure_notes(fig)[0]
-    assert "1 more response than" in note_text(build_funnel(total(1200, 80, 81, 40)))
+    assert "(1 more response than opens)" in note_text(build_funnel(total(1200, 80, 81, 40)))
+
+
+def test_funnel_says_exactly_how_many_responses_had_no_tracked_open() -> None:
+    # the week: 39 responses, 6 of them without a tracked open, fewer responses than opens
+    given = {"reach_outs": 500, "opens": 150, "responses": 39, "interested": 15, "responses_without_open": 6}
+    fig = build_funnel(given)
+    assert figure_notes(fig) == ["6 of the 39 responses had no tracked open: Responses are not a subset of Opens."]
+    update_funnel(fig, {**given, "responses": 1, "responses_without_open": 1})
+    assert figure_notes(fig) == ["1 of the 1 response had no tracked open: Responses are not a subset of Opens."]
+    update_funnel(fig, {**given, "responses_without_open": 0})
+    assert figure_notes(fig) == ["Every response came after a tracked open."]
+    update_funnel(fig, {**given, "opens": None})  # opens unknown: nothing said about responses without them
+    assert figure_notes(fig) == ["Opens unknown: the export has no open information."]
 
 
 @pytest.mark.parametrize("responses", [80, 79, 0])
@@ -227,18 +243,32 @@ BY_STATE = [[2, 300, 0, 200, 300, 90], [0, 500, 500, 100, 0, 0], [1, 200, 0, 0, 
 def test_state_breakdown_all_ten_states_in_order_with_fixed_colours() -> None:
     fig = build_state_breakdown(stats(["state"], BY_STATE))
     assert len(fig.data) == 10
-    assert [t.name for t in fig.data] == list(STATES.values())
-    assert [t.name for t in fig.data][:3] == ["In Progress", "Hard Bounced", "Responded"]
+    labels = ["In progress (state)", *list(STATES.values())[1:]]
+    assert [t.name for t in fig.data] == labels
+    assert [t.name for t in fig.data][:3] == ["In progress (state)", "Hard Bounced", "Responded"]
     assert fig.data[9].name == "Pending"
     assert [t.marker.color for t in fig.data] == [STATE_COLORS[c] for c in range(10)]
-    assert [list(t.y) for t in fig.data] == [[label] for label in STATES.values()]
+    assert [list(t.y) for t in fig.data] == [[label] for label in labels]
     assert [t.x[0] for t in fig.data] == [500, 200, 300, 0, 0, 0, 0, 0, 0, 0]
     assert [t.text[0] for t in fig.data][:4] == ["500 · 50.0%", "200 · 20.0%", "300 · 30.0%", "0 · 0.0%"]
     assert "of all reach outs" in fig.data[2].hovertext[0]
-    assert list(fig.layout.yaxis.categoryarray) == list(STATES.values())
+    assert list(fig.layout.yaxis.categoryarray) == labels
     assert fig.layout.yaxis.autorange == "reversed"  # state 0 on top
     assert fig.layout.showlegend is False
     assert all(t.orientation == "h" for t in fig.data)
+
+
+def test_the_state_in_progress_is_named_and_coloured_apart_from_the_in_progress_statistic() -> None:
+    # the statistic In Progress (not responded, not bounced or canceled) counts Completed, Paused, ... too: the
+    # state must not wear its name or colour
+    fig = build_state_breakdown(stats(["state"], BY_STATE))
+    state_bar = fig.data[0]
+    assert state_bar.name == "In progress (state)" != charts.METRIC_LABELS["in_progress"]
+    assert state_bar.marker.color == STATE_COLORS[0] != METRIC_COLORS["in_progress"]
+    assert METRIC_COLORS["in_progress"] not in STATE_COLORS.values()
+    split = build_state_breakdown(stats(["state"], BY_STATE), stats(["campaign", "state"], [["A", *BY_STATE[1]]]))
+    assert split.data[0].name == "In progress (state)"
+    assert split.data[0].hovertext[0].startswith("<b>A</b><br>In progress (state): 500 reach outs")
 
 
 def test_state_breakdown_split_by_campaign() -> None:
@@ -249,7 +279,7 @@ def test_state_breakdown_split_by_campaign() -> None:
     )
     fig = build_state_breakdown(by_state, by_campaign_state)
     assert len(fig.data) == 10
-    assert [t.name for t in fig.data] == list(STATES.values())
+    assert [t.name for t in fig.data] == ["In progress (state)", *list(STATES.values())[1:]]
     assert [t.marker.color for t in fig.data] == [STATE_COLORS[c] for c in range(10)]
     assert fig.layout.barmode == "stack" and fig.layout.showlegend is True
     assert list(fig.data[0].y) == [EVIL_ESCAPED, "A"]  # largest campaign first
@@ -474,7 +504,7 @@ def test_stats_table_columns_and_formats() -> None:
     assert table.iloc[2]["Opens"] == "—" and table.iloc[2]["Open rate"] == "—"
     assert len(table) == 3  # no total row
     by_state = stats_table(stats(["state"], BY_STATE), ["state"])
-    assert list(by_state["State"]) == ["In Progress", "Responded", "Hard Bounced"]
+    assert list(by_state["State"]) == ["In progress (state)", "Responded", "Hard Bounced"]
     with pytest.raises(ValueError):
         stats_table(stats(["campaign"], CAMPAIGNS), ["campaign"], sort_by="nope")
 
@@ -576,7 +606,8 @@ def test_funnel_note_comes_and_goes_on_update() -> None:
     assert figure_notes(fig) == []
     update_funnel(fig, total(1000, 50, 100, 10))
     assert figure_notes(fig) == [
-        "Note: 50 more responses than tracked opens — some replies came without a tracked open."
+        "At least 50 of the 100 responses had no tracked open (50 more responses than opens): Responses are not "
+        "a subset of Opens."
     ]
     update_funnel(fig, total(1000, 500, 100, 10), title="Funnel · March")
     assert figure_notes(fig) == [] and fig.layout.annotations[0].visible is False

@@ -17,6 +17,7 @@ from talentstats.present.charts.figure import (
 )
 from talentstats.present.charts.style import (
     STATE_COLORS,
+    STATE_LABELS,
     TICK_LABEL_MAX,
     display_label,
     escape_label,
@@ -57,6 +58,9 @@ def build_state_breakdown(
 ) -> go.Figure:
     """Reach outs per state (all ten, fixed order and colours); split into campaigns when given by=[campaign, state].
 
+    The state In Progress is labelled "In progress (state)" in its own colour (:data:`STATE_LABELS`): the In
+    Progress statistic counts more reach outs (Completed, Paused, ... too) and must not be mistaken for it.
+
     Always ten traces (one per state). Without ``by_campaign_state`` each trace is one bar on its state's row;
     with it, campaigns are the rows and the traces stack. The mode is fixed at build time.
 
@@ -88,7 +92,7 @@ def build_state_breakdown(
             hoverinfo="text",
             cliponaxis=False,
         )
-        for code, label in STATES.items()
+        for code, label in STATE_LABELS.items()
     ]
     layout = base_layout(
         "state_breakdown",
@@ -143,7 +147,7 @@ def update_state_breakdown(
 
 
 def _update_states_single(fig: go.Figure, totals: dict[int, int], grand: int) -> None:
-    labels = [escape_label(label) for label in STATES.values()]
+    labels = [escape_label(label) for label in STATE_LABELS.values()]
     for trace, (code, label) in zip(fig.data, zip(STATES, labels, strict=True), strict=True):
         n = totals[code]
         of_all = fmt_rate(share(n, grand))
@@ -177,7 +181,7 @@ def _update_states_split(fig: go.Figure, by_key_state: pd.DataFrame, grand: int)
         full_names[name] = raw
     names = sorted(row_totals, key=lambda name: (-row_totals[name], full_names[name]))
     what = KEY_LABELS[key].lower()
-    for trace, (code, state) in zip(fig.data, STATES.items(), strict=True):
+    for trace, (code, state) in zip(fig.data, STATE_LABELS.items(), strict=True):
         xs = [cells.get((name, code), 0) for name in names]
         trace.update(
             y=names,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Final
 
 from talentstats.present.formats import fmt_count, is_na
+from talentstats.stats.states import IN_PROGRESS, STATES
 
 #: one colour per count metric, used by every chart
 METRIC_COLORS: Final[dict[str, str]] = {
@@ -26,9 +27,10 @@ RATE_COLORS: Final[dict[str, str]] = {
     "interested_of_responses": METRIC_COLORS["interested"],
 }
 
-#: state code -> colour; In Progress and Responded share the colours of the In Progress and Responses metrics
+#: state code -> colour. The state In Progress has its own colour, not the In Progress statistic's: the statistic
+#: (not responded, not bounced or canceled) also counts Completed, Paused, Pending, ... reach outs
 STATE_COLORS: Final[dict[int, str]] = {
-    0: METRIC_COLORS["in_progress"],  # In Progress
+    0: "#8C9A3C",  # In Progress (the state)
     1: "#C9302C",  # Hard Bounced
     2: METRIC_COLORS["responses"],  # Responded
     3: "#6C8EBF",  # Completed
@@ -39,6 +41,10 @@ STATE_COLORS: Final[dict[int, str]] = {
     8: "#D46FA5",  # Prevented
     9: "#76C7C0",  # Pending
 }
+
+#: state code -> the label charts and tables show: the state In Progress is named "In progress (state)" so that it
+#: is never read as the In Progress statistic shown beside it
+STATE_LABELS: Final[dict[int, str]] = {**STATES, IN_PROGRESS: "In progress (state)"}
 
 #: shown for a blank / missing campaign or sender name
 BLANK_LABEL: Final = "(none)"

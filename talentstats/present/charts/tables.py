@@ -11,6 +11,7 @@ from talentstats.present.charts.figure import (
     require_columns,
 )
 from talentstats.present.charts.style import (
+    STATE_LABELS,
     escape_label,
     raw_label,
 )
@@ -25,13 +26,12 @@ from talentstats.present.formats import (
     fmt_rate_interval,
     is_na,
 )
-from talentstats.stats.states import STATES
 
 
 def _key_display(column: str, value: object) -> str:
     """Display text of a group-key value (state codes become labels); not escaped."""
     if column == "state" and not is_na(value):
-        return STATES[int(value)]  # type: ignore[call-overload]
+        return STATE_LABELS[int(value)]  # type: ignore[call-overload]
     return raw_label(value)
 
 
