@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import quote
 
 from talentstats.atomic import atomic_write_bytes
-from talentstats.present.formats import fmt_count, fmt_rate
+from talentstats.present.formats import fmt_count, fmt_rate, is_na
+from talentstats.report.indexcells import SPARK_REPORTS, change, change_cell, previous_of, series_points, sparkline
 from talentstats.stats.periods import is_whole_week, week_label
 
 #: the file in each report folder the index is made from (headline numbers, title, files)
@@ -22,7 +23,11 @@ table{border-collapse:collapse;font-size:13.5px}th{border-bottom:2px solid #9aa5
 td,th{padding:6px 12px;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top;white-space:nowrap}
 th{vertical-align:bottom}tbody tr:nth-child(even){background:#f7f9fb}
 .n{text-align:right;font-variant-numeric:tabular-nums}.sub{color:#7b8794;font-size:12px}
-.note{color:#8a6d00;font-size:12px}a{color:#2f5f9e}td.w a{font-weight:600;text-decoration:none}"""
+.note{color:#8a6d00;font-size:12px}a{color:#2f5f9e}td.w a{font-weight:600;text-decoration:none}
+.chg{color:#616e7c;font-size:11.5px}.chg.better{color:#1f7a3a;font-weight:600}.chg.worse{color:#b42318;font-weight:600}
+.scroll{overflow-x:auto;max-width:100%;margin:0 0 12px 0}.scroll td.w,.scroll th:first-child{position:sticky;left:0;
+background:#fff;z-index:1}tbody tr:nth-child(even) td.w{background:#f7f9fb}p.sub{max-width:80ch;line-height:1.45}
+.spark{display:block}@media (max-width:600px){body{margin:14px}h1{font-size:20px}}"""
 
 
 def period_label(start: dt.date, end: dt.date) -> str:
@@ -85,34 +90,54 @@ def index_page(out_dir: str | Path, extra: tuple[str, dict[str, Any]] | None = N
     if extra is not None:
         found[extra[0]] = extra[1]
     entries = sorted(found.items(), key=lambda e: (str(e[1].get("start", "")), e[0]), reverse=True)
-    rows = []
-    for name, s in entries:
-        links = " · ".join(f'<a href="{_href(name, f)}">{html.escape(f.rsplit(".", 1)[-1].upper())}</a>'
-                           for f in s.get("files", []))
-        note = '<br><span class="note">filling in</span>' if s.get("still_arriving") else ""
-        scope = ", ".join(s.get("campaigns") or []) or "all campaigns"
-        files = list(s.get("files", []))
-        main = next((f for kind in ("html", "pdf", "ipynb") for f in files if f.endswith(f".{kind}")), None)
-        week = html.escape(name)
-        if main:
-            week = f'<a href="{_href(name, main)}">{week}</a>'
-        rows.append(
-            f'<tr><td class="w">{week}{note}</td><td>{html.escape(str(s.get("start", "")))} – '
-            f'{html.escape(str(s.get("end", "")))}<br><span class="sub">{html.escape(str(s.get("tz", "")))}</span></td>'
-            f'<td>{html.escape(str(s.get("title", "")))}<br><span class="sub">{html.escape(scope)}</span></td>'
-            + "".join(f'<td class="n">{fmt_count(s.get(k))}</td>' for k in ("reach_outs", "opens", "responses",
-                                                                          "interested"))
-            + "".join(f'<td class="n">{fmt_rate(s.get(k))}</td>' for k in ("open_rate", "response_rate"))
-            + f"<td>{links}</td></tr>")
+    previous = previous_of(entries)
+    lines = series_points(entries)
+    rates = [s.get("response_rate") for _, s in entries]
+    top = max((float(r) for r in rates if not is_na(r)), default=0.0)
+    rows = [_row(name, s, prev, sparkline(points, top))
+            for (name, s), prev, points in zip(entries, previous, lines, strict=True)]
+    count = f"{len(entries):,} report{'' if len(entries) == 1 else 's'}"
+    head = "".join(f'<th class="n">{label}</th>' for label in (*COUNT_HEADS.values(), *RATE_HEADS.values()))
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{INDEX_POLICY}"><title>Weekly campaign reports</title>
 <style>{INDEX_CSS}</style></head><body>
-<h1>Weekly campaign reports</h1><p>{len(entries)} report(s), newest first.</p>
-<table><thead><tr><th>Week</th><th>Period</th><th>Report</th><th class="n">Reach Outs</th><th class="n">Opens</th>
-<th class="n">Responses</th><th class="n">Interested</th><th class="n">Open rate</th><th class="n">Response rate</th>
-<th>Files</th></tr></thead>
-<tbody>{"".join(rows)}</tbody></table></body></html>"""
+<h1>Weekly campaign reports</h1><p>{count}, newest first.</p>
+<div class="scroll"><table><thead><tr><th>Week</th><th>Period</th><th>Report</th>{head}
+<th>Response rate trend</th><th>Files</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table></div>
+<p class="sub">Under each number, its change against the previous report of the same scope (same campaigns, time
+zone and period length): at the same age where the report could compare so, else as each report recorded it. A
+rate's change is marked ▲ or ▼ only when its 95&nbsp;% interval excludes 0 (hover for the interval); otherwise
+"no clear change". In Progress: reach outs not responded and neither Hard Bounced nor Canceled, whatever their
+state. Trend: the response rate of up to {SPARK_REPORTS} reports of the same scope, on one scale for every row
+(0 – {fmt_rate(top, 0)}); band: 95&nbsp;% interval; hollow dot: still filling in.</p></body></html>"""
+
+
+#: count column -> heading, rate column -> heading (in the index's order)
+COUNT_HEADS = {"reach_outs": "Reach Outs", "in_progress": "In Progress", "opens": "Opens", "responses": "Responses",
+               "interested": "Interested"}
+RATE_HEADS = {"open_rate": "Open rate", "response_rate": "Response rate", "interested_rate": "Interested rate"}
+
+
+def _row(name: str, s: dict[str, Any], prev: tuple[str, dict[str, Any]] | None, spark: str) -> str:
+    """One report's row: its numbers with their changes, its sparkline and its files."""
+    links = " · ".join(f'<a href="{_href(name, f)}">{html.escape(f.rsplit(".", 1)[-1].upper())}</a>'
+                       for f in s.get("files", []))
+    note = '<br><span class="note">filling in</span>' if s.get("still_arriving") else ""
+    scope = ", ".join(s.get("campaigns") or []) or "all campaigns"
+    files = list(s.get("files", []))
+    main = next((f for kind in ("html", "pdf", "ipynb") for f in files if f.endswith(f".{kind}")), None)
+    week = html.escape(name)
+    if main:
+        week = f'<a href="{_href(name, main)}">{week}</a>'
+    changes = {m: change_cell(m, change(m, s, prev)) for m in ("reach_outs", *RATE_HEADS)}
+    return (f'<tr><td class="w">{week}{note}</td><td>{html.escape(str(s.get("start", "")))} – '
+            f'{html.escape(str(s.get("end", "")))}<br><span class="sub">{html.escape(str(s.get("tz", "")))}</span></td>'
+            f'<td>{html.escape(str(s.get("title", "")))}<br><span class="sub">{html.escape(scope)}</span></td>'
+            + "".join(f'<td class="n">{fmt_count(s.get(k))}{changes.get(k, "")}</td>' for k in COUNT_HEADS)
+            + "".join(f'<td class="n">{fmt_rate(s.get(k))}{changes[k]}</td>' for k in RATE_HEADS)
+            + f"<td>{spark}</td><td>{links}</td></tr>")
 
 
 __all__ = ["INDEX_POLICY", "SUMMARY_NAME", "index_page", "period_label", "write_index"]
