@@ -31,7 +31,7 @@ import narwhals as nw
 from narwhals.typing import IntoFrameT
 
 from talentstats.errors import UsageError
-from talentstats.stats.metrics import TIME_KEYS, _bounds, _row_slices, flag_exprs, responded_expr
+from talentstats.stats.metrics import TIME_KEYS, _bounds, _row_slices, check_keys, flag_exprs, responded_expr
 from talentstats.stats.timekeys import day_labels, time_key_exprs
 
 ACTIVITY_KEYS: tuple[str, ...] = ("campaign", "sender", "day", "week", "month", "step")
@@ -49,21 +49,9 @@ EVENT_COLUMNS: tuple[str, ...] = ("first_sent_at", "first_opened_at", "responded
 
 
 def check_activity_keys(by: Sequence[str] | str | None, allowed: Sequence[str] = ACTIVITY_KEYS) -> list[str]:
-    """Validate group keys (a list, or a comma-separated string) against ``allowed`` and return them as a list.
-
-    The activity view has its own keys: a reach out's state or response is not an event with a date, and ``step``
-    belongs to messages only.
-    """
-    if by is None:
-        return []
-    keys = [k.strip() for k in by.split(",")] if isinstance(by, str) else [str(k).strip() for k in by]
-    keys = [k for k in keys if k]
-    for k in keys:
-        if k not in allowed:
-            raise UsageError(f"unknown group key {k!r}; choose from {', '.join(allowed)}", parameter="by", value=k)
-    if len(set(keys)) != len(keys):
-        raise UsageError(f"group key repeated in {','.join(keys)}", parameter="by")
-    return keys
+    """:func:`~talentstats.stats.metrics.check_keys` against the activity view's own keys: a reach out's state or
+    response is not an event with a date, and ``step`` belongs to messages only."""
+    return check_keys(by, allowed)
 
 
 def _in(column: str, lo: dt.datetime, hi: dt.datetime) -> nw.Expr:

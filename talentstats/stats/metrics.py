@@ -43,15 +43,15 @@ _FLAGS = ("reach_outs", "in_progress", "opens", "responses", "interested", "open
 _NEEDED = ("created_at", "state", "response_via", "response_type", "opened")
 
 
-def check_keys(by: Sequence[str] | str | None) -> list[str]:
-    """Validate group keys (a list, or a comma-separated string) and return them as a list."""
+def check_keys(by: Sequence[str] | str | None, allowed: Sequence[str] = GROUP_KEYS) -> list[str]:
+    """Validate group keys (a list, or a comma-separated string) against ``allowed``; return them as a list."""
     if by is None:
         return []
     keys = [k.strip() for k in by.split(",")] if isinstance(by, str) else [str(k).strip() for k in by]
     keys = [k for k in keys if k]
     for k in keys:
-        if k not in GROUP_KEYS:
-            raise UsageError(f"unknown group key {k!r}; choose from {', '.join(GROUP_KEYS)}")
+        if k not in allowed:
+            raise UsageError(f"unknown group key {k!r}; choose from {', '.join(allowed)}")
     if len(set(keys)) != len(keys):
         raise UsageError(f"group key repeated in {','.join(keys)}")
     return keys

@@ -233,14 +233,13 @@ def test_reconcile_by_hand():
 
 
 def test_bad_arguments():
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(UsageError, match="unknown group key 'state'; choose from campaign, sender, day, week, month"):
         activity_counts(TABLE, MESSAGES, *WEEK, by="state")
-    assert err.value.parameter == "by"
     with pytest.raises(UsageError):
         activity_counts(TABLE, None, *WEEK, by="step")  # steps need the messages export
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="group key repeated in day,day"):
         activity_counts(TABLE, MESSAGES, *WEEK, by="day,day")
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="unknown group key 'week'; choose from campaign, sender$"):
         reconcile(TABLE, *WEEK, by="week")  # the reconciliation is of a whole range
     with pytest.raises(UsageError):
         reconcile(TABLE, "2026-11-22", "2026-11-16")
