@@ -23,6 +23,8 @@ from talentstats.load.accounting import LoadReport
 from talentstats.load.loader import load
 from talentstats.load.options import LoadOptions
 from talentstats.present import charts
+from talentstats.present.charts.funnel import RESPONSES_WITHOUT_OPEN
+from talentstats.present.charts.multiples import TOP_CAMPAIGNS, campaign_trends
 from talentstats.present.report_html import REPORT_CSS, breakable, cell_text, stats_table_html
 from talentstats.report.handoff import HEADLINE_MIME, read_snapshot
 from talentstats.samplepath import default_data
@@ -37,6 +39,7 @@ from talentstats.stats.periods import (
     week_label,
     zone,
 )
+from talentstats.stats.states import IN_PROGRESS
 from talentstats.weeklycompare import HonestHeadline
 from talentstats.weeklyevents import EventSections
 
@@ -201,11 +204,27 @@ class WeeklyReport(EventSections, HonestHeadline):
                 f"Opens, responses and their rates will likely rise; the headline compares them with "
                 f"{self.previous_label} at the same age where event times are known.")
 
+    def responses_without_open(self) -> int | None:
+        """How many of the period's responses came without a tracked open; None when opens are unknown."""
+        if self.total()["opens"] is None:
+            return None
+        responded = members(self.table, self.start, self.end, self.tz, "responses")
+        return int((~responded["opened"].fillna(False).astype(bool)).sum())
+
     def funnel(self) -> Any:
-        """Funnel of the period's total (the section heading names it: no chart title)."""
-        fig = charts.build_funnel(self.stats())
+        """The stages of the period's total as bars from one baseline, saying how many responses had no tracked
+        open (the section heading names it: no chart title)."""
+        fig = charts.build_funnel({**self.total(), RESPONSES_WITHOUT_OPEN: self.responses_without_open()})
         fig.update_layout(title_text="", height=320, margin_t=10)
         return fig
+
+    def in_progress_text(self) -> str:
+        """One line defining In Progress (the statistic) against the state of the same name, with both numbers."""
+        rows = members(self.table, self.start, self.end, self.tz, "in_progress")
+        in_state = int(rows["state"].eq(IN_PROGRESS).sum())
+        return (f"In Progress ({len(rows):,}) counts the reach outs not responded and neither Hard Bounced nor "
+                f"Canceled, whatever their state (Completed, Paused, Pending … included); {in_state:,} of them are "
+                f"in the state In Progress, the bar \"In progress (state)\" of the chart of states.")
 
     def state_breakdown(self) -> Any:
         """Reach outs by state, all ten states (no chart title)."""
@@ -230,17 +249,30 @@ class WeeklyReport(EventSections, HonestHeadline):
             return '<div class="ts-report"><p>No reach outs created in this period.</p></div>'
         return charts.rate_chart(stats, key)
 
+    def _weeks(self, weeks: int) -> tuple[list[dt.date], list[int]]:
+        """The Mondays of the ``weeks`` weeks ending with this one, and the indexes of those still filling in."""
+        monday = monday_of(self.end)
+        mondays = [monday - dt.timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+        return mondays, [i for i, m in enumerate(mondays) if self.still_arriving(m + dt.timedelta(days=6))]
+
     def trend(self, weeks: int = 12) -> Any:
         """Weekly reach outs and rates for ``weeks`` weeks ending with this one; weeks still filling in are
         shaded and labelled."""
-        monday = monday_of(self.end)
-        first = monday - dt.timedelta(weeks=weeks - 1)
-        weekly = campaign_stats(self.table, first, monday + dt.timedelta(days=6), self.tz, "week")
-        fig = charts.build_trend(weekly, weeks=weeks, end_week=monday.isoformat())
+        mondays, recent = self._weeks(weeks)
+        weekly = campaign_stats(self.table, mondays[0], mondays[-1] + dt.timedelta(days=6), self.tz, "week")
+        fig = charts.build_trend(weekly, weeks=weeks, end_week=mondays[-1].isoformat())
         fig.update_layout(title_text="", margin_t=10)
-        recent = [i for i in range(weeks)
-                  if self.still_arriving(first + dt.timedelta(weeks=i, days=6))]
         charts.mark_filling_in(fig, recent)
+        return fig
+
+    def campaign_trends(self, weeks: int = 12, top: int = TOP_CAMPAIGNS) -> Any:
+        """One small weekly response-rate trend per campaign (the ``top`` largest by reach outs over the weeks,
+        the others named), all on the same scale (no chart title: the section heading names it)."""
+        mondays, recent = self._weeks(weeks)
+        by_week = campaign_stats(self.table, mondays[0], mondays[-1] + dt.timedelta(days=6), self.tz,
+                                 ["campaign", "week"])
+        fig = campaign_trends(by_week, [m.isoformat() for m in mondays], top=top, filling_in=recent)
+        fig.update_layout(title_text="", margin_t=30)
         return fig
 
     def quality_notes(self) -> list[str]:
@@ -259,10 +291,8 @@ class WeeklyReport(EventSections, HonestHeadline):
         if total["opens"] is None:
             notes.append("Opens are unknown: the export carries no open information (add the messages export).")
         else:
-            responded = members(self.table, self.start, self.end, self.tz, "responses")
-            silent = int((~responded["opened"].fillna(False).astype(bool)).sum())
-            notes.append(f"{silent:,} of {total['responses']:,} responses came without a tracked open "
-                         f"(a reply does not imply an open, so Responses can exceed Opens).")
+            notes.append(f"{self.responses_without_open():,} of {total['responses']:,} responses came without a "
+                         f"tracked open (a reply does not imply an open, so Responses can exceed Opens).")
         marked = members(self.table, self.start, self.end, self.tz, "reach_outs")
         quirk = int(((marked["response_type"] == "Interested") & marked["response_via"].isna()
                      & (marked["state"] != 2)).sum())

@@ -64,6 +64,7 @@ class HonestHeadline:
     previous_label: str
     total: Any
     events: Any
+    in_progress_text: Any
 
     @cached_property
     def comparison(self) -> dict[str, Any]:
@@ -141,13 +142,14 @@ class HonestHeadline:
                 f'{_value(metric, before, interval=False)}</div></div>')
 
     def kpi_html(self) -> str:
-        """KPI tiles (counts in one row, rates in another), the period's maturity and projection in one line,
-        and how the comparison was made (its caveats)."""
+        """KPI tiles (counts in one row, rates in another), the period's maturity and projection in one line, what
+        In Progress counts (not the state of that name), and how the comparison was made (its caveats)."""
         rows = [f'<div class="ts-kpis ts-kpis-{len(group)}">{"".join(self.kpi_tile(m) for m in group)}</div>'
                 for group in (COUNTS, RATES)]
         notes = "".join(f"<li>{html.escape(c)}</li>" for c in self.comparison_notes())
         return (f'<div class="ts-report">{"".join(rows)}<p class="ts-maturity">{html.escape(self.maturity_text())}'
-                f'</p><ul class="ts-caveats">{notes}</ul></div>')
+                f'</p><p class="ts-maturity ts-define">{html.escape(self.in_progress_text())}</p>'
+                f'<ul class="ts-caveats">{notes}</ul></div>')
 
     def comparison_notes(self) -> list[str]:
         """How the changes were computed, then the comparison's caveats."""

@@ -55,8 +55,8 @@ def test_stored_outputs_pass_nbval_and_a_changed_number_fails(tmp_path: Path):
 
     runs = [nbval(str(REPO / "notebooks" / "weekly_report.ipynb")), nbval(str(tampered))]  # in parallel
     (committed, _), (changed, _) = (run.communicate(timeout=300) for run in runs)
-    assert runs[0].returncode == 0 and re.search(r"\b17 passed\b", committed), committed[-3000:]
-    assert runs[1].returncode == 1 and re.search(r"\b1 failed, 16 passed\b", changed), changed[-3000:]
+    assert runs[0].returncode == 0 and re.search(r"\b18 passed\b", committed), committed[-3000:]
+    assert runs[1].returncode == 1 and re.search(r"\b1 failed, 17 passed\b", changed), changed[-3000:]
     assert "::Cell 2 - " in changed and "-value\">504</div>" in changed  # the KPI cell, the changed number
 
 
