@@ -33,6 +33,8 @@ FORMATS = ("html", "pdf", "ipynb")
 PAPER = {"a4": ("A4", 210.0), "letter": ("Letter", 215.9)}
 #: page margins in mm: top/bottom, left/right
 MARGIN_MM = (14.0, 12.0)
+#: charts on paper at this scale of the page (laid out as on a ~940 px screen, so a chart takes less of a page)
+CHART_ZOOM = 0.8
 #: seconds Chromium may take to print a report (``pdf_timeout``); a page that never finishes fails cleanly
 PDF_TIMEOUT = 60.0
 CHROMIUM_FLAGS = ["--headless", "--disable-gpu", "--disable-background-networking",
@@ -103,7 +105,8 @@ _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_css -%}<style>{{ resources.talentstats_css }}</style>{%- endblock html_head_css -%}
 """
 
-#: the page around the notebook's outputs: reading width, section headings, print rules
+#: the page around the notebook's outputs: reading width, section headings, wide tables and charts scrolling in
+#: their own box on a phone, print rules (sections flow; one output is kept whole on a page when it fits)
 PAGE_CSS = """
 body.jp-Notebook{background:#fff;margin:0;padding:0}
 body.jp-Notebook main{max-width:980px;margin:0 auto;padding:24px 28px 40px 28px;box-sizing:border-box}
@@ -118,13 +121,23 @@ body.jp-Notebook main{max-width:980px;margin:0 auto;padding:24px 28px 40px 28px;
   border-bottom:1px solid #d9e2ec}
 .jp-RenderedHTMLCommon.jp-MarkdownOutput p{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;
   font-size:13px;color:#52606d;margin:2px 0 6px 0!important}
+body.jp-Notebook .ts-kpi-label{white-space:normal;overflow:visible;text-overflow:clip;overflow-wrap:break-word}
 .modebar-container{display:none!important}
+@media screen{
+  .jp-RenderedHTMLCommon div:has(>table){overflow-x:auto;overflow-y:hidden}
+}
+@media screen and (max-width:600px){
+  body.jp-Notebook main{padding:16px 14px 32px 14px}
+  .js-plotly-plot .plotly .main-svg{overflow:visible}
+}
 @media print{
   body.jp-Notebook main{max-width:none;margin:0;padding:0}
-  .jp-RenderedHTMLCommon.jp-MarkdownOutput h2{font-size:16px;margin-top:14px!important}
+  .jp-RenderedHTMLCommon.jp-MarkdownOutput h2{font-size:16px;margin-top:12px!important}
   .jp-RenderedHTMLCommon.jp-MarkdownOutput p{font-size:11.5px}
   .jp-MarkdownCell,.jp-MarkdownOutput h2{break-after:avoid;page-break-after:avoid}
-  .jp-CodeCell,.plotly-graph-div,.js-plotly-plot,.ts-kpis,tr,.ts-callout{break-inside:avoid;page-break-inside:avoid}
+  .jp-OutputArea-child,.plotly-graph-div,.js-plotly-plot,.ts-kpis,tr,.ts-callout{break-inside:avoid;
+    page-break-inside:avoid}
+  .jp-OutputArea-child:has(table.ts-list){break-inside:auto;page-break-inside:auto}
   .ts-report ul li{break-inside:avoid}
 }
 """
@@ -231,7 +244,8 @@ def print_css(paper: str, footer: str) -> str:
             f"@bottom-right{{content:'Page ' counter(page) ' of ' counter(pages);"
             f"font:8.5px Helvetica,Arial,sans-serif;color:#7b8794}}}}"
             f"html,body.jp-Notebook{{width:{printable:.1f}mm!important;margin:0!important}}"
-            f"body.jp-Notebook main{{max-width:none!important;margin:0!important;padding:0!important}}</style>")
+            f"body.jp-Notebook main{{max-width:none!important;margin:0!important;padding:0!important}}"
+            f".jp-OutputArea-output:has(.plotly-graph-div){{zoom:{CHART_ZOOM}}}</style>")
 
 
 def sandbox_flags() -> list[str]:

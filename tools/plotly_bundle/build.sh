@@ -13,7 +13,7 @@
 set -euo pipefail
 
 VERSION=4.1.1
-SHA256=ef70f6e336b60ad54490c02f0f7e5e7a2be933c9b503a7e8955645485a5f31fd
+SHA256=ae3db8664baf2edd360379af31c66a17468c511033ecf619520299e36b954d92
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 ASSETS="$REPO/talentstats/report/assets"
@@ -35,7 +35,7 @@ npx --no-install esbuild entry.js --bundle --format=iife --global-name=Plotly --
 
 # the licence header and UMD wrapper of plotly's dist bundles (tasks/util/bundle_wrapper.mjs of plotly.js)
 {
-  printf '/**\n* plotly.js (talentstats report: scatter, bar, heatmap, funnel - minified) v%s\n' "$VERSION"
+  printf '/**\n* plotly.js v%s (partial bundle of the talentstats report: scatter, bar, heatmap, funnel - minified)\n' "$VERSION"
   printf '* Copyright 2012-2026, Plotly, Inc.\n* All rights reserved.\n* Licensed under the MIT license\n*/\n'
   printf '(\n function(root, factory) {\n  if (typeof module === "object" && module.exports) {\n'
   printf '   module.exports = factory();\n  } else {\n   root.moduleName = factory();\n  }\n'
