@@ -30,6 +30,7 @@ TRIANGLE_EXAMPLE = ("**Examples**\n\n* `talentstats triangle reach_outs.csv --me
 Start = Annotated[str | None, typer.Option("--start", help="First date, YYYY-MM-DD (inclusive).", metavar="DATE")]
 End = Annotated[str | None, typer.Option("--end", help="Last date, YYYY-MM-DD (inclusive).", metavar="DATE")]
 Fmt = Annotated[str, typer.Option("--format", help="table, csv or json.", metavar="FORMAT")]
+Engine = Annotated[str, typer.Option("--engine", metavar="ENGINE", help="pandas, polars, duckdb, dask or spark.")]
 
 
 def steps(
@@ -47,8 +48,7 @@ def steps(
     map_file: MapFile = None,
     sheet: Sheet = None,
     dayfirst: Dayfirst = False,
-    engine: Annotated[str, typer.Option("--engine", metavar="ENGINE", help="pandas, polars, duckdb, dask or spark.")]
-    = "pandas",
+    engine: Engine = "pandas",
 ) -> None:
     """Which e-mail of the sequence gets the opens and the replies, for the reach outs created in a date range:
     per step, the reach outs it was sent to, their first opens, the replies after it and the reply rate."""
@@ -79,8 +79,7 @@ def triangle(
     map_file: MapFile = None,
     sheet: Sheet = None,
     dayfirst: Dayfirst = False,
-    engine: Annotated[str, typer.Option("--engine", metavar="ENGINE", help="pandas, polars, duckdb, dask or spark.")]
-    = "pandas",
+    engine: Engine = "pandas",
 ) -> None:
     """How replies (or opens) arrive with age: per creation week and week of age, the count and the cumulative
     rate (a development triangle). Default: the 8 weeks ending with the newest complete week of the data."""
