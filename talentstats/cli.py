@@ -110,6 +110,11 @@ def stats(
     FILES may be a dataset folder made by `talentstats ingest` (or its URL, with --engine): only the months of
     the range are read. --engine chooses where the statistics are computed; the numbers are the same on every
     engine.
+
+    The table lists groups as the weekly report does: largest first by reach outs, then by name (grouped by week,
+    day or month: in time order first); CSV and JSON rows stay sorted by the group keys. In a terminal too narrow
+    for every column (80 columns) rates put their interval on a second line and the columns that still do not
+    fit are left out, a line naming them; --format csv has every column.
     """
     if fmt not in ("table", "csv", "json"):
         raise UsageError("choose table, csv or json", parameter="fmt", value=fmt)

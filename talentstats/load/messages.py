@@ -28,6 +28,19 @@ from talentstats.load.values import parse_flag
 # --------------------------------------------------------------------------------------------- messages
 
 
+def _instants(col: pa.ChunkedArray, header: str, bad: np.ndarray, parts: list) -> tuple[pa.Array, np.ndarray]:
+    """A date column's instants, and its rows (not already ``bad``) whose text is not a date: blank is no time,
+    anything else a reject, appended to ``parts`` as (rows, header, reasons)."""
+    stamps = _stamps(col)
+    unreadable = _nulls(stamps) & ~bad
+    if unreadable.any():
+        rows = np.nonzero(unreadable)[0]
+        unreadable[rows[_is_blank(_text(col).take(pa.array(rows)))]] = False
+        rows = np.nonzero(unreadable)[0]
+        parts.append((rows, header, ("unparseable date '" + _row_texts(col, rows) + "'").to_numpy(dtype=object)))
+    return stamps, unreadable
+
+
 def load_messages(raw: RawTable) -> tuple[pa.Table, pd.DataFrame, MessagesReport]:
     """A per-message export (or chunk of one) -> (reach_out_id, opened[, message_id]) per message row as Arrow,
     its rejects and its report (duplicate messages are collapsed later, over every file: see
@@ -49,18 +62,9 @@ def load_messages(raw: RawTable) -> tuple[pa.Table, pd.DataFrame, MessagesReport
         parts.append((rows, found["reach_out_id"], np.full(len(rows), "missing reach out id", dtype=object)))
     opened_at = pa.nulls(n, _TS)
     if "opened_at" in found:
-        col = table.column(found["opened_at"])
-        opened_at = _stamps(col)
-        stamp = ~_nulls(opened_at)
-        unreadable = ~stamp & ~bad
-        if unreadable.any():
-            rows = np.nonzero(unreadable)[0]
-            unreadable[rows[_is_blank(_text(col).take(pa.array(rows)))]] = False
-            rows = np.nonzero(unreadable)[0]
-            parts.append((rows, found["opened_at"],
-                          ("unparseable date '" + _row_texts(col, rows) + "'").to_numpy(dtype=object)))
+        opened_at, unreadable = _instants(table.column(found["opened_at"]), found["opened_at"], bad, parts)
         bad |= unreadable
-        opened |= stamp
+        opened |= ~_nulls(opened_at)
     if "opened" in found:
         col = table.column(found["opened"])
         values, codes = _distinct(col)
@@ -74,15 +78,7 @@ def load_messages(raw: RawTable) -> tuple[pa.Table, pd.DataFrame, MessagesReport
         opened |= flag == 1
     sent_at = pa.nulls(n, _TS)
     if "sent_at" in found:  # blank: not sent yet; text that is not a date: rejected
-        col = table.column(found["sent_at"])
-        sent_at = _stamps(col)
-        unreadable = _nulls(sent_at) & ~bad
-        if unreadable.any():
-            rows = np.nonzero(unreadable)[0]
-            unreadable[rows[_is_blank(_text(col).take(pa.array(rows)))]] = False
-            rows = np.nonzero(unreadable)[0]
-            parts.append((rows, found["sent_at"],
-                          ("unparseable date '" + _row_texts(col, rows) + "'").to_numpy(dtype=object)))
+        sent_at, unreadable = _instants(table.column(found["sent_at"]), found["sent_at"], bad, parts)
         bad |= unreadable
     step = pa.nulls(n, pa.int16())
     if "step" in found:  # 1, 2, 3 ... (a "Step 2" label too); blank: unknown
