@@ -190,6 +190,58 @@ def test_table_format_shows_the_numbers_and_the_load_summary(cli, export):
     assert "(20.8–93.9)" in out and "(6.1–79.2)" in out
 
 
+def test_table_lists_groups_largest_first_like_the_report_while_json_and_csv_keep_key_order(cli, write):
+    path = write("e.csv", """
+        Reach Out ID,Campaign,Sender,State,Created At
+        a1,Alpha,ann,0,2026-11-16T09:00:00Z
+        b1,Beta,ann,0,2026-11-16T09:00:00Z
+        b2,Beta,bob,0,2026-11-17T09:00:00Z
+        c1,Cedar,bob,0,2026-11-23T09:00:00Z
+        c2,Cedar,bob,0,2026-11-24T09:00:00Z
+        d1,Delta,ann,0,2026-11-16T09:00:00Z
+        """)
+    code, out, _ = cli("stats", path, *RANGE, "--by", "campaign")
+    assert code == 0
+    names = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
+    assert names == ["Beta", "Cedar", "Alpha", "Delta", "Total"]  # 2, 2 (ties A-Z), 1, 1
+    assert [r["campaign"] for r in stats_json(cli, path, *RANGE, "--by", "campaign")["rows"]] == [
+        "Alpha", "Beta", "Cedar", "Delta"]  # the JSON contract: rows in key order
+    code, out, _ = cli("stats", path, *RANGE, "--by", "campaign", "--format", "csv")
+    assert [line.split(",")[0] for line in out.splitlines()[1:]] == ["Alpha", "Beta", "Cedar", "Delta"]
+    # grouped by week: time order first, then largest first within each week
+    code, out, _ = cli("stats", path, *RANGE, "--by", "week,campaign")
+    rows = [[c.strip() for c in line.split("│")[1:3]] for line in out.splitlines() if line.startswith("│")]
+    assert rows[:4] == [["2026-11-16", "Beta"], ["2026-11-16", "Alpha"], ["2026-11-16", "Delta"],
+                        ["2026-11-23", "Cedar"]]
+
+
+def test_table_fits_an_80_column_terminal(cli, export, monkeypatch):
+    monkeypatch.setattr("talentstats.present.output.terminal_width", lambda: 80)
+    code, out, _ = cli("stats", export, *RANGE, "--by", "campaign")
+    assert code == 0
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    table = [line for line in lines if line.startswith(("│", "┃"))]
+    heads = [" ".join(c.strip() for c in cells if c.strip()) for cells in zip(*(
+        [c for c in line.strip("┃").split("┃")] for line in table if line.startswith("┃")), strict=True)]
+    assert heads == ["Campaign", "Reach Outs", "Opens", "Responses", "Interested", "Response rate",
+                     "Interested rate"]  # the most wanted columns that fit, in the usual order
+    cells = [[c.strip() for c in line.strip("│").split("│")] for line in table if line.startswith("│")]
+    # Alpha: 3 reach outs, 2 opens, 1 response, 1 interested; 1/3 = 33.3% (6.1–79.2); the total 2/5 = 40.0%
+    # (11.8–76.9), 1/5 = 20.0% (3.6–62.4): each interval on the line below its rate
+    assert cells[:2] == [["Alpha", "3", "2", "1", "1", "33.3%", "33.3%"], ["", "", "", "", "", "(6.1–79.2)",
+                                                                             "(6.1–79.2)"]]
+    assert cells[-2:] == [["Total", "5", "2", "2", "1", "40.0%", "20.0%"], ["", "", "", "", "", "(11.8–76.9)",
+                                                                              "(3.6–62.4)"]]
+    note = " ".join(lines).split("Not shown at 80 columns: ")[1]
+    assert " ".join(note.split()).startswith(
+        "In Progress, Hard Bounced, Open rate, Interested / Responses, Bounce rate. A wider terminal shows them; "
+        "--format csv has every column.")
+    monkeypatch.setattr("talentstats.present.output.terminal_width", lambda: 200)
+    code, wide, _ = cli("stats", export, *RANGE, "--by", "campaign")
+    assert "Not shown" not in wide and "Bounce rate" in wide and "66.7% (20.8–93.9)" in wide
+
+
 def test_table_says_opens_unknown_without_open_information(cli, write):
     path = write("e.csv", "Reach Out ID,State,Created At\nr1,2,2026-11-16T09:00:00Z\n")
     code, out, _ = cli("stats", path, *RANGE)

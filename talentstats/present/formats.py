@@ -10,6 +10,7 @@ import re
 from typing import Any, Final
 
 from talentstats.lazy import pandas as pd  # (imported on first use: start-up time)
+from talentstats.stats.states import IN_PROGRESS, STATES
 
 #: count metric columns, in display order
 COUNT_METRICS: Final[tuple[str, ...]] = ("reach_outs", "in_progress", "opens", "responses", "interested",
@@ -47,6 +48,10 @@ KEY_LABELS: Final[dict[str, str]] = {
     "response_via": "Response via",
     "response_type": "Response type",
 }
+
+#: state code -> the label every surface shows: the state In Progress is named "In progress (state)" so that it is
+#: never read as the In Progress statistic beside it (which also counts Completed, Paused, ... reach outs)
+STATE_LABELS: Final[dict[int, str]] = {**STATES, IN_PROGRESS: "In progress (state)"}
 
 #: shown for a missing number (unknown count, rate with a zero denominator)
 NA_TEXT: Final = "—"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from talentstats.load.accounting import LoadReport
 from talentstats.present.formats import (
     KEY_LABELS,
     METRIC_LABELS,
+    STATE_LABELS,
     UNKNOWN_TEXT,
     fmt_count,
     fmt_rate,
@@ -26,7 +28,6 @@ from talentstats.present.formats import (
 from talentstats.safecsv import CSV_EOL, safe_frame
 from talentstats.stats.intervals import with_intervals
 from talentstats.stats.metrics import COUNTS, METRICS, RATES
-from talentstats.stats.states import STATES
 
 LABELS = {**METRIC_LABELS, **KEY_LABELS}
 #: the statistics columns of JSON and CSV output: each rate followed by its 95 % interval (``_low``, ``_high``)
@@ -133,7 +134,8 @@ def render_stats(fmt: str, result: Any) -> str:
         buf = io.StringIO()
         safe_frame(frame).to_csv(buf, index=False, lineterminator=CSV_EOL)
         return buf.getvalue()
-    text = _table(stats_payload(start, end, tz, keys, rows, total, report), keys, report)
+    rows = table_order(rows, keys) if keys else rows
+    text = _table(stats_payload(start, end, tz, keys, rows, total, report), keys, report, terminal_width())
     return text if result.compare is None else text + compare_text(result.compare)
 
 
@@ -167,47 +169,108 @@ def compare_text(compared: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
-def _cell(metric: str, row: dict[str, Any]) -> str:
+def _cell(metric: str, row: dict[str, Any], narrow: bool = False) -> str:
     """A number as the terminal shows it: an unknown count (opens without open data) spelled out as ``unknown``; a
-    rate with its 95 % interval."""
+    rate with its 95 % interval (on a second line when ``narrow``)."""
     if metric in COUNTS:
         return fmt_count(row[metric], UNKNOWN_TEXT)
-    return fmt_rate_interval(row[metric], row.get(f"{metric}_low"), row.get(f"{metric}_high"))
+    text = fmt_rate_interval(row[metric], row.get(f"{metric}_low"), row.get(f"{metric}_high"))
+    return text.replace(" (", "\n(", 1) if narrow else text
 
 
-def _table(doc: dict[str, Any], keys: Sequence[str], report: LoadReport | None) -> str:
-    """The rich table. Every cell is a :class:`rich.text.Text` (never markup: a campaign named ``[/]`` or
-    ``[link=…]`` is shown as written) with control characters made visible (:func:`terminal_text`)."""
-    from rich.table import Table
-    from rich.text import Text
+#: time keys: a table grouped by one keeps time order (then largest first within each period)
+TIME_KEYS: tuple[str, ...] = ("month", "week", "day")
+#: metrics in the order a narrow terminal keeps them (the rest are left out, and a line says which)
+NARROW_PRIORITY: tuple[str, ...] = ("reach_outs", "responses", "response_rate", "interested", "interested_rate",
+                                    "opens", "open_rate", "in_progress", "hard_bounced", "bounce_rate",
+                                    "interested_of_responses")
+#: the widest a group name column gets in a narrow terminal (longer names wrap)
+NARROW_KEY_WIDTH = 18
 
-    title = Text(terminal_text(f"Reach outs created {doc['start']} – {doc['end']} ({doc['tz']})"))
-    table = Table(title=title, show_footer=bool(keys), title_justify="left")
-    for k in keys:
-        table.add_column(Text(LABELS[k]), footer=Text("Total" if k == keys[0] else ""))
-    for m in METRICS:
-        table.add_column(Text(LABELS[m]), justify="right", footer=Text(_cell(m, doc["total"]) if keys else ""))
-    for r in doc["rows"]:
-        cells = [Text(terminal_text(STATES[r[k]] if k == "state" else r[k])) for k in keys]
-        cells += [Text(_cell(m, r)) for m in METRICS]
-        table.add_row(*cells)
+
+def table_order(rows: Any, keys: Sequence[str]) -> Any:
+    """The rows as the terminal table lists them, as the report does: largest first by reach outs, ties by the
+    keys (A–Z); grouped by a time key, time order first. (JSON and CSV rows keep the keys' order.)"""
+    time = [k for k in TIME_KEYS if k in keys]
+    rest = [k for k in keys if k not in time]
+    by = [*time, "reach_outs", *rest]
+    return nw.from_native(rows, eager_only=True).sort(by, descending=[False] * len(time) + [True]
+                                                      + [False] * len(rest), nulls_last=True).to_native()
+
+
+def _table(doc: dict[str, Any], keys: Sequence[str], report: LoadReport | None, width: int | None = None) -> str:
+    """The rich table, fitted to ``width`` columns (None: no limit). Every cell is a :class:`rich.text.Text`
+    (never markup: a campaign named ``[/]`` or ``[link=…]`` is shown as written) with control characters made
+    visible (:func:`terminal_text`).
+
+    Too narrow for every column (an 80-column terminal): rates put their interval on a second line, group names
+    wrap, and the metrics that still do not fit are left out (in :data:`NARROW_PRIORITY` order), a line naming
+    them and ``--format csv``."""
     buf = io.StringIO()
-    console = table_console(buf)
+    console = table_console(buf, width)
+    table = _rich_table(doc, keys, METRICS, narrow=False)
+    hidden: list[str] = []
+    if width is not None and _width(console, table) > width:
+        shown = list(NARROW_PRIORITY[:1])
+        for metric in NARROW_PRIORITY[1:]:  # (eleven metrics: the widest set of them that fits)
+            if _width(console, _rich_table(doc, keys, [*shown, metric], narrow=True)) <= width:
+                shown.append(metric)
+        hidden = [m for m in METRICS if m not in shown]
+        table = _rich_table(doc, keys, [m for m in METRICS if m in shown], narrow=True)
     console.print(table)
+    if hidden:
+        from rich.text import Text
+
+        console.print(Text(f"Not shown at {width} columns: {', '.join(LABELS[m] for m in hidden)}. A wider "
+                           f"terminal shows them; --format csv has every column."))
     if report is not None:
+        from rich.text import Text
+
         console.print(Text(load_summary(report)))
     return buf.getvalue()
 
 
-def table_console(buf: io.StringIO) -> Any:
-    """A rich console writing plain text into ``buf``: as wide as the terminal when the output is one (rich wraps
-    the cells to fit), else wide enough that no cell wraps (files, pipes, tests read whole lines)."""
+def _width(console: Any, table: Any) -> int:
+    """The width a table takes unwrapped."""
+    from rich.measure import Measurement
+
+    return Measurement.get(console, console.options.update_width(100_000), table).maximum
+
+
+def _rich_table(doc: dict[str, Any], keys: Sequence[str], metrics: Sequence[str], *, narrow: bool) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
+    title = Text(terminal_text(f"Reach outs created {doc['start']} – {doc['end']} ({doc['tz']})"))
+    table = Table(title=title, show_footer=bool(keys), title_justify="left", pad_edge=not narrow)
+    for k in keys:
+        table.add_column(Text(LABELS[k]), footer=Text("Total" if k == keys[0] else ""),
+                         max_width=NARROW_KEY_WIDTH if narrow else None, overflow="fold")
+    for m in metrics:  # narrow: headings on two or three lines ("Response" / "rate")
+        heading = "\n".join(textwrap.wrap(LABELS[m], 8, break_long_words=False)) if narrow else LABELS[m]
+        table.add_column(Text(heading), justify="right", footer=Text(_cell(m, doc["total"], narrow) if keys else ""))
+    for r in doc["rows"]:
+        cells = [Text(terminal_text(STATE_LABELS[r[k]] if k == "state" else r[k])) for k in keys]
+        cells += [Text(_cell(m, r, narrow)) for m in metrics]
+        table.add_row(*cells)
+    return table
+
+
+def terminal_width() -> int | None:
+    """The terminal's width in columns when the output is one; None for files and pipes (no cell wraps there:
+    scripts and tests read whole lines)."""
     import shutil
     import sys
 
+    return shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else None
+
+
+def table_console(buf: io.StringIO, width: int | None = None) -> Any:
+    """A rich console writing plain text into ``buf``, ``width`` columns wide (default: as wide as the terminal
+    when the output is one, rich wrapping the cells to fit; else wide enough that no cell wraps)."""
     from rich.console import Console
 
-    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 1000
+    width = width or terminal_width() or 1000
     return Console(file=buf, width=width, force_terminal=False, color_system=None, emoji=False, highlight=False)
 
 

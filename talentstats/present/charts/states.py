@@ -17,7 +17,6 @@ from talentstats.present.charts.figure import (
 )
 from talentstats.present.charts.style import (
     STATE_COLORS,
-    STATE_LABELS,
     TICK_LABEL_MAX,
     display_label,
     escape_label,
@@ -26,6 +25,7 @@ from talentstats.present.charts.style import (
 )
 from talentstats.present.formats import (
     KEY_LABELS,
+    STATE_LABELS,
     as_count,
     fmt_count,
     fmt_rate,

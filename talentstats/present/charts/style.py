@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Final
 
 from talentstats.present.formats import fmt_count, is_na
-from talentstats.stats.states import IN_PROGRESS, STATES
 
 #: one colour per count metric, used by every chart
 METRIC_COLORS: Final[dict[str, str]] = {
@@ -41,10 +40,6 @@ STATE_COLORS: Final[dict[int, str]] = {
     8: "#D46FA5",  # Prevented
     9: "#76C7C0",  # Pending
 }
-
-#: state code -> the label charts and tables show: the state In Progress is named "In progress (state)" so that it
-#: is never read as the In Progress statistic shown beside it
-STATE_LABELS: Final[dict[int, str]] = {**STATES, IN_PROGRESS: "In progress (state)"}
 
 #: shown for a blank / missing campaign or sender name
 BLANK_LABEL: Final = "(none)"

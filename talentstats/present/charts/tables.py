@@ -11,7 +11,6 @@ from talentstats.present.charts.figure import (
     require_columns,
 )
 from talentstats.present.charts.style import (
-    STATE_LABELS,
     escape_label,
     raw_label,
 )
@@ -21,6 +20,7 @@ from talentstats.present.formats import (
     METRIC_LABELS,
     NA_TEXT,
     RATE_METRICS,
+    STATE_LABELS,
     fmt_count,
     fmt_rate,
     fmt_rate_interval,
