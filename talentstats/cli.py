@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,6 +33,9 @@ from talentstats.cliopts import (
     write_out,
 )
 from talentstats.errors import TalentstatsError, UsageError
+
+#: the --quiet flag of the long commands (report, ingest)
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr (shown only on a terminal).")]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode="markdown",
@@ -182,10 +185,13 @@ def report(
     max_inflated_bytes: cliopts.MaxInflatedBytes = None,
     read_limit: cliopts.ReadLimits = None,
     as_of_version: AsOfVersion = None,
+    quiet: Quiet = False,
 ) -> None:
-    """Render the weekly report (HTML, PDF, executed notebook) into OUT/<week>/ and update OUT/index.html."""
-    from rich.progress import Progress
+    """Render the weekly report (HTML, PDF, executed notebook) into OUT/<week>/ and update OUT/index.html.
 
+    Each week's files are printed as soon as the week is done; on a terminal, stderr shows the step under way.
+    """
+    from talentstats.progress import Progress
     from talentstats.report import parse_formats, render_reports  # (papermill, nbconvert: imported when run)
 
     if (start is None) != (end is None):
@@ -195,16 +201,16 @@ def report(
                            limits=(max_field_bytes, max_inflated_bytes, read_limit))
     options = options.but(as_of_version=as_of_version) if as_of_version is not None else options
     formats = parse_formats(fmt)
-    # stdout, not stderr: stderr goes to the kernel log while a week renders; silent when not a terminal
-    with Progress(transient=True, disable=not sys.stdout.isatty()) as progress:
-        task = progress.add_task("Rendering weekly reports", total=weeks if start is None else 1)
-        done = render_reports(files, out, options=options, week=week, weeks=weeks, start=start, end=end, tz=tz,
-                              campaigns=tuple(campaign or ()), title=title, formats=formats, paper=paper,
-                              include_pii=include_pii, on_week=lambda _r: progress.advance(task),
-                              pdf_timeout=pdf_timeout, allow_empty=allow_empty)
-    for r in done:
-        names = ", ".join(str(p) for p in r.files.values())
-        typer.echo(f"{r.folder.name}: {names} ({r.seconds:.1f} s)")
+
+    with Progress("Weekly report", quiet=quiet, total=weeks if start is None else 1, delay=1.0) as progress:
+        def week_done(r: Any) -> None:
+            progress.advance()
+            progress.echo(f"{r.folder.name}: {', '.join(str(p) for p in r.files.values())} ({r.seconds:.1f} s)")
+
+        render_reports(files, out, options=options, week=week, weeks=weeks, start=start, end=end, tz=tz,
+                       campaigns=tuple(campaign or ()), title=title, formats=formats, paper=paper,
+                       include_pii=include_pii, on_week=week_done, on_step=progress.step, pdf_timeout=pdf_timeout,
+                       allow_empty=allow_empty)
     typer.echo(f"index: {out / 'index.html'}")
 
 
@@ -296,6 +302,7 @@ def ingest(
     max_inflated_bytes: cliopts.MaxInflatedBytes = None,
     read_limit: cliopts.ReadLimits = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json.", metavar="FORMAT")] = "text",
+    quiet: Quiet = False,
 ) -> None:
     """Normalise exports once into a canonical dataset (a Delta Lake table by month), merging them with what it
     holds in one transaction: a killed or failed ingest changes nothing, and ingests may run at the same time.
@@ -307,11 +314,14 @@ def ingest(
     import json
 
     from talentstats.dataset.write import ingest as run_ingest  # (pyarrow, pandas: imported when run)
+    from talentstats.progress import Progress
 
     if fmt not in ("text", "json"):
         raise UsageError("choose text or json", parameter="fmt", value=fmt)
-    r = run_ingest(files, into, load_options(messages, source_tz, maps, map_file, sheet, dayfirst, strict,
-                                             limits=(max_field_bytes, max_inflated_bytes, read_limit)))
+    options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst, strict,
+                           limits=(max_field_bytes, max_inflated_bytes, read_limit))
+    with Progress(f"Ingesting {len(files)} export(s) into {into}", quiet=quiet, delay=1.0):
+        r = run_ingest(files, into, options)
     if fmt == "json":
         typer.echo(json.dumps(r.as_dict(), default=str))
         return

@@ -1,8 +1,10 @@
 """Weekly reports: the packaged notebook executed with papermill, exported to HTML / PDF / ipynb, and an index.
 
 :func:`render_reports` is the one call a surface makes: it loads the exports once, writes the canonical table
-to a snapshot that every notebook kernel reads (:mod:`talentstats.report.handoff`), and renders each period in
-turn (:mod:`~talentstats.report.execute`, :mod:`~talentstats.report.export`, :mod:`~talentstats.report.index`).
+to a snapshot (:mod:`talentstats.report.handoff`), and renders each period in turn in ONE notebook kernel
+(:mod:`~talentstats.report.execute`; started while the exports load, it reads the snapshot once), exporting
+the HTML (:mod:`~talentstats.report.export`) and printing every PDF in ONE Chromium (:mod:`~talentstats.report.pdf`),
+then the index (:mod:`~talentstats.report.index`).
 
 Writes are atomic: every file of a period (its report files, summary and the new index) is staged complete in a
 temporary folder inside ``out``, then renamed into place, so an interrupted run, a full disk or a failed render
@@ -29,6 +31,7 @@ from talentstats.load.options import LoadOptions
 from talentstats.report.execute import (
     NOTEBOOK_NAME,
     ReportError,
+    ReportKernel,
     execute_notebook,
     failure_message,
     packaged_notebook,
@@ -41,11 +44,11 @@ from talentstats.report.export import (
     export_html,
     paper_size,
     parse_formats,
-    print_pdf,
 )
 from talentstats.report.handoff import HEADLINE_MIME, SNAPSHOT_NAME, read_headline, read_snapshot, write_snapshot
 from talentstats.report.index import SUMMARY_NAME, index_page, period_label, write_index
 from talentstats.report.outdir import check_out, make_out, period_folder, writing
+from talentstats.report.pdf import PdfPrinter
 from talentstats.stats.metrics import newest_date
 from talentstats.stats.periods import check_range, parse_date, resolve_week, zone
 
@@ -76,12 +79,14 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
                    end: str | dt.date | None = None, tz: str = "UTC", campaigns: Sequence[str] = (),
                    title: str = DEFAULT_TITLE, formats: str | Sequence[str] = ("html", "pdf"), paper: str = "A4",
                    include_pii: bool = False, on_week: Callable[[Rendered], object] | None = None,
-                   pdf_timeout: float = PDF_TIMEOUT, allow_empty: bool = False) -> list[Rendered]:
+                   pdf_timeout: float = PDF_TIMEOUT, allow_empty: bool = False,
+                   on_step: Callable[[str], object] | None = None) -> list[Rendered]:
     """Load the exports once and render the report of each period into ``out/<period>/``; update the index.
 
-    Every argument is checked before anything is read. The exports are then loaded once, the canonical table
-    is written to a temporary snapshot under ``out`` (prospect names and emails only with ``include_pii``), and
-    each period's notebook reads that snapshot.
+    Every argument is checked before anything is read. The exports are then loaded once (while one notebook
+    kernel starts), the canonical table is written to a temporary snapshot under ``out`` (prospect names and
+    emails only with ``include_pii``), and each period's notebook runs in that kernel, which reads the snapshot
+    once; every PDF is printed by one Chromium.
 
     Args:
         paths: export files or folders, or dataset folders (see :func:`talentstats.load.loader.load`).
@@ -102,6 +107,8 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
         pdf_timeout: seconds Chromium may take to print one PDF.
         allow_empty: render a period without any reach out too (by default that is refused: a report of zeros,
             e.g. from an export that stopped updating, must not go out silently).
+        on_step: called with the name of each step as it begins (progress): loading, the kernel's start, and
+            ``<period>: notebook`` / ``HTML`` / ``PDF``.
 
     Returns:
         One :class:`Rendered` per period, oldest first.
@@ -131,29 +138,42 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
         resolve_week(week, None, tz)  # a malformed week fails before the load ("latest" needs the data)
     out = check_out(out)
     options = options or LoadOptions()
-    loaded = load(paths, options)
-    if explicit is not None:
-        periods = [explicit]
-    else:
-        first, _ = resolve_week(week, newest_date(loaded.table, tz), tz)
-        mondays = [first - dt.timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
-        periods = [(monday, monday + dt.timedelta(days=6)) for monday in mondays]
-    if not allow_empty:
-        refuse_empty(loaded.table, periods, tz, campaigns)
-    make_out(out)
-    remove_stale_renders(out)
+    step = on_step or _no_step
     done: list[Rendered] = []
-    with writing(out), tempfile.TemporaryDirectory(prefix=_TEMP_PREFIX, dir=out) as tmp:
-        snapshot = write_snapshot(loaded, Path(tmp) / SNAPSHOT_NAME, pii=include_pii)
-        del loaded  # the kernels read the snapshot: free the table while they run
-        for period_start, period_end in periods:
-            rendered = render_period(snapshot, out, period_start, period_end, options=options, tz=tz,
-                                     campaigns=campaigns, title=title, formats=formats, paper=paper,
-                                     include_pii=include_pii, pdf_timeout=pdf_timeout)
-            done.append(rendered)
-            if on_week is not None:
-                on_week(rendered)
+    with ReportKernel(cwd=Path.cwd()) as kernel, PdfPrinter() as printer:
+        kernel.start()  # (it imports the notebook's modules while this process loads the exports)
+        step("Loading the exports")
+        loaded = load(paths, options)
+        if explicit is not None:
+            periods = [explicit]
+        else:
+            first, _ = resolve_week(week, newest_date(loaded.table, tz), tz)
+            mondays = [first - dt.timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
+            periods = [(monday, monday + dt.timedelta(days=6)) for monday in mondays]
+        if not allow_empty:
+            refuse_empty(loaded.table, periods, tz, campaigns)
+        make_out(out)
+        remove_stale_renders(out)
+        with writing(out), tempfile.TemporaryDirectory(prefix=_TEMP_PREFIX, dir=out) as tmp:
+            snapshot = write_snapshot(loaded, Path(tmp) / SNAPSHOT_NAME, pii=include_pii)
+            del loaded  # the kernel reads the snapshot: free the table while it runs
+            if "pdf" in formats:
+                printer.start()  # (Chromium launches while the first notebook runs)
+            step("Starting the notebook kernel")
+            kernel.ready()
+            for period_start, period_end in periods:
+                rendered = render_period(snapshot, out, period_start, period_end, options=options, tz=tz,
+                                         campaigns=campaigns, title=title, formats=formats, paper=paper,
+                                         include_pii=include_pii, pdf_timeout=pdf_timeout, kernel=kernel,
+                                         printer=printer, on_step=step)
+                done.append(rendered)
+                if on_week is not None:
+                    on_week(rendered)
     return done
+
+
+def _no_step(_text: str) -> None:
+    """The progress callback of a run without one."""
 
 
 def refuse_empty(table: Any, periods: Sequence[tuple[dt.date, dt.date]], tz: str, campaigns: Sequence[str]) -> None:
@@ -177,7 +197,8 @@ def refuse_empty(table: Any, periods: Sequence[tuple[dt.date, dt.date]], tz: str
 def render_period(snapshot: str | Path, out: str | Path, start: dt.date, end: dt.date, *,
                   options: LoadOptions | None = None, tz: str = "UTC", campaigns: Sequence[str] = (),
                   title: str = DEFAULT_TITLE, formats: str | Sequence[str] = ("html", "pdf"), paper: str = "A4",
-                  include_pii: bool = False, pdf_timeout: float = PDF_TIMEOUT) -> Rendered:
+                  include_pii: bool = False, pdf_timeout: float = PDF_TIMEOUT, kernel: ReportKernel | None = None,
+                  printer: PdfPrinter | None = None, on_step: Callable[[str], object] | None = None) -> Rendered:
     """Render the report of [start, end] from a snapshot into ``out/<period>/`` and update ``out/index.html``.
 
     Files appear only when complete: all of them (report files, summary, index) are staged in a temporary folder
@@ -197,6 +218,9 @@ def render_period(snapshot: str | Path, out: str | Path, start: dt.date, end: dt
         paper: PDF paper, ``A4`` or ``Letter``.
         include_pii: show prospect names and emails in the Interested list.
         pdf_timeout: seconds Chromium may take to print the PDF.
+        kernel: the notebook kernel to run in (None: one of its own, shut down afterwards).
+        printer: the Chromium to print the PDF with (None: one of its own, closed afterwards).
+        on_step: called with ``<period>: notebook`` / ``HTML`` / ``PDF`` as each step begins.
 
     Returns:
         The files written and the headline numbers.
@@ -217,14 +241,15 @@ def render_period(snapshot: str | Path, out: str | Path, start: dt.date, end: dt
     with writing(out):
         result = _render(Path(snapshot), out, folder, label, start, end, options=options, tz=tz,
                          campaigns=campaigns, title=title, formats=formats, paper=paper, include_pii=include_pii,
-                         pdf_timeout=pdf_timeout)
+                         pdf_timeout=pdf_timeout, kernel=kernel, printer=printer, step=on_step or _no_step)
     result.seconds = time.perf_counter() - t0
     return result
 
 
 def _render(snapshot: Path, out: Path, folder: Path, label: str, start: dt.date, end: dt.date, *,
             options: LoadOptions | None, tz: str, campaigns: Sequence[str], title: str, formats: Sequence[str],
-            paper: str, include_pii: bool, pdf_timeout: float) -> Rendered:
+            paper: str, include_pii: bool, pdf_timeout: float, kernel: ReportKernel | None,
+            printer: PdfPrinter | None, step: Callable[[str], object]) -> Rendered:
     """:func:`render_period` once its arguments are checked (write failures are the caller's to word)."""
     params = {"snapshot": str(Path(snapshot).resolve()), "options": (options or LoadOptions()).to_parameters(),
               "week": None, "start": start.isoformat(), "end": end.isoformat(), "tz": tz,
@@ -232,8 +257,9 @@ def _render(snapshot: Path, out: Path, folder: Path, label: str, start: dt.date,
     result = Rendered(folder)
     with tempfile.TemporaryDirectory(prefix=_TEMP_PREFIX, dir=out) as tmp:
         executed = Path(tmp) / NOTEBOOK_NAME
+        step(f"{label}: notebook")
         try:
-            execute_notebook(params, executed)
+            execute_notebook(params, executed, kernel=kernel)
         except ReportError as err:
             kept = folder / "weekly_report.failed.ipynb"
             if executed.exists():
@@ -245,7 +271,7 @@ def _render(snapshot: Path, out: Path, folder: Path, label: str, start: dt.date,
             raise
         result.headline = read_headline(executed)
         staged = _export(executed, Path(tmp), formats, f"{title} — {label}", paper, f"{title} · {label}",
-                         pdf_timeout)
+                         pdf_timeout, printer, lambda what: step(f"{label}: {what}"))
         summary = {**result.headline, "title": title, "label": label, "campaigns": list(campaigns),
                    "files": sorted(f"weekly_report.{k}" for k in staged)}
         (Path(tmp) / SUMMARY_NAME).write_text(json.dumps(summary, indent=2), encoding="utf-8")
@@ -267,18 +293,24 @@ def _render(snapshot: Path, out: Path, folder: Path, label: str, start: dt.date,
     return result
 
 
-def _export(executed: Path, tmp: Path, formats: Sequence[str], page_title: str, paper: str,
-            footer: str, pdf_timeout: float) -> dict[str, Path]:
+def _export(executed: Path, tmp: Path, formats: Sequence[str], page_title: str, paper: str, footer: str,
+            pdf_timeout: float, printer: PdfPrinter | None, step: Callable[[str], object]) -> dict[str, Path]:
     """The files of the formats asked for, staged in ``tmp``: format -> file."""
     staged: dict[str, Path] = {}
     if "html" in formats or "pdf" in formats:
+        step("HTML")
         page = tmp / "weekly_report.html"
         page.write_text(export_html(executed, page_title), encoding="utf-8")
         if "html" in formats:
             staged["html"] = page
         if "pdf" in formats:
+            step("PDF")
             staged["pdf"] = tmp / "weekly_report.pdf"
-            print_pdf(page, staged["pdf"], paper, footer=footer, timeout=pdf_timeout)
+            if printer is None:
+                with PdfPrinter() as own:
+                    own.print(page, staged["pdf"], paper, footer=footer, timeout=pdf_timeout)
+            else:
+                printer.print(page, staged["pdf"], paper, footer=footer, timeout=pdf_timeout)
     if "ipynb" in formats:
         staged["ipynb"] = executed
     return staged

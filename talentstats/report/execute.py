@@ -1,6 +1,10 @@
 """Executing the packaged weekly report notebook with papermill, in a kernel running this very Python.
 
-A failing cell becomes one readable :class:`ReportError` line naming the cell, its failing line and the error.
+One :class:`ReportKernel` serves every period of a report run: started once (while the exports load, it imports
+the notebook's modules), it runs the parameterized notebook of each period top to bottom after resetting its
+namespace and execution count, so no variable of one period is seen by the next while modules are imported once
+and the snapshot is read once (:func:`talentstats.report.handoff.read_snapshot` keeps the last one it read). A
+failing cell becomes one readable :class:`ReportError` line naming the cell, its failing line and the error.
 """
 
 from __future__ import annotations
@@ -12,16 +16,18 @@ import re
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from talentstats.atomic import atomic_write_bytes
 from talentstats.errors import TalentstatsError
+from talentstats.fastimport import skip_iri_grammar
+
+skip_iri_grammar()  # (before nbformat imports jsonschema: see talentstats.fastimport)
+import nbformat  # noqa: E402
 
 NOTEBOOK_NAME = "weekly_report.ipynb"
 #: the renderer report charts are executed with: plotly.js embedded once (drawn offline in the HTML) plus the
@@ -31,6 +37,16 @@ REPORT_RENDERER = "plotly_mimetype+notebook"
 STORED_RENDERER = "plotly_mimetype"
 #: OSErrors of the output's file system (full, over quota, read-only): passed on, not taken for a notebook failure
 _WRITE_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+#: sent when the kernel starts, not waited for: the notebook's imports, done while this process loads the exports
+_WARM = ("from talentstats.fastimport import skip_iri_grammar\nskip_iri_grammar()\n"
+         "import talentstats.weekly, plotly.graph_objects, plotly.io, nbformat, IPython.display\n")
+#: run before each period: a fresh namespace, history session and execution count (imported modules stay), and
+#: plotly's renderer queued for activation again so that the period's first chart embeds plotly.js, as the
+#: first chart of a new kernel does
+_RESET = ("get_ipython().reset(new_session=True)\n"
+          "import plotly.io as _pio\n_pio.renderers.default = _pio.renderers.default\ndel _pio\n")
+#: the papermill engine that runs a notebook in a :class:`ReportKernel` (registered on first use)
+_ENGINE = "talentstats-report-kernel"
 
 
 class ReportError(TalentstatsError):
@@ -48,73 +64,197 @@ def packaged_notebook() -> Path:
     return Path(str(resources.files("talentstats") / "notebooks" / NOTEBOOK_NAME))
 
 
-@contextmanager
-def _quiet_stderr(log: Path) -> Iterator[None]:
-    """Send this process's stderr (and the kernel's, which inherits it) to ``log`` while rendering."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(log, "ab") as fh:
-        os.dup2(fh.fileno(), 2)
+class ReportKernel:
+    """One kernel (this Python, see :func:`this_python_kernel`) that runs the report notebook of every period of
+    a run; a context manager that shuts it down.
+
+    The kernel's stdout and stderr go to a log file (the part a failed period wrote is kept beside its notebook).
+    A kernel that died or overran a cell is shut down and the next period starts a new one.
+
+    Args:
+        cwd: the kernel's working folder (default: this process's).
+        renderer: the plotly renderer of the kernel (``PLOTLY_RENDERER``).
+        startup_timeout: seconds the kernel may take to start.
+    """
+
+    def __init__(self, *, cwd: str | Path | None = None, renderer: str = REPORT_RENDERER,
+                 startup_timeout: float = 60.0) -> None:
+        self.cwd = Path(cwd or os.getcwd())
+        self.renderer = renderer
+        self.startup_timeout = startup_timeout
+        self.km: Any = None
+        self.kc: Any = None
+        self._ready = False
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> ReportKernel:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def log(self) -> Path | None:
+        """The kernel's stdout/stderr file (None before :meth:`start`)."""
+        return Path(self._tmp.name) / "kernel.log" if self._tmp is not None else None
+
+    def start(self) -> None:
+        """Launch the kernel and ask it to import the notebook's modules; returns without waiting for either."""
+        if self.km is not None:
+            return
+        from jupyter_core.utils import run_sync
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="talentstats-kernel-")
+        env = {**os.environ, "PLOTLY_RENDERER": self.renderer, "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+               "PYTHONWARNINGS": "ignore"}
+        km = this_python_kernel()(kernel_name="python3")
+        with open(self.log, "ab") as fh:  # type: ignore[arg-type]
+            run_sync(km.start_kernel)(cwd=str(self.cwd), env=env, stdout=fh, stderr=fh)
+        self.km = km
+        run_sync(self._connect)()
+
+    async def _connect(self) -> None:
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.execute(_WARM, silent=True, store_history=False)
+
+    def ready(self) -> None:
+        """Wait until the kernel answers (starting it when needed).
+
+        Raises:
+            ReportError: it did not start within ``startup_timeout``.
+        """
+        self.start()
+        if self._ready:
+            return
+        from jupyter_core.utils import run_sync
+
         try:
-            yield
+            run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
+        except RuntimeError as err:
+            self.close()
+            raise ReportError(f"the notebook kernel did not start: {_first_line(str(err))}")
+        self._ready = True
+
+    def reset(self) -> None:
+        """A fresh namespace for the next period (see :data:`_RESET`)."""
+        from jupyter_core.utils import run_sync
+
+        self.ready()
+        reply = run_sync(self.kc.execute_interactive)(_RESET, silent=True, store_history=False,
+                                                      timeout=self.startup_timeout, output_hook=lambda _msg: None)
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            raise ReportError(f"the notebook kernel could not be reset: {content.get('ename')}: "
+                              f"{_first_line(content.get('evalue'))}")
+
+    def log_size(self) -> int:
+        """Bytes in the kernel's log so far (where a period's part of it begins)."""
+        log = self.log
+        return log.stat().st_size if log is not None and log.exists() else 0
+
+    def copy_log(self, since: int, target: Path) -> None:
+        """Write the kernel's log from byte ``since`` on (what one period wrote) to ``target``."""
+        log = self.log
+        if log is None or not log.exists():
+            return
+        with open(log, "rb") as fh:
+            fh.seek(since)
+            target.write_bytes(fh.read())
+
+    def close(self) -> None:
+        """Shut the kernel down (a no-op when it is not running); :meth:`start` may start a new one."""
+        from jupyter_core.utils import run_sync
+
+        km, kc, self.km, self.kc, self._ready = self.km, self.kc, None, None, False
+        try:
+            if kc is not None:
+                kc.stop_channels()
+            if km is not None:
+                run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # already gone: nothing left to stop
+            pass
         finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
+            if self._tmp is not None:
+                self._tmp.cleanup()
+                self._tmp = None
 
 
-@contextmanager
-def _env(**values: str) -> Iterator[None]:
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+@cache
+def _engine() -> str:
+    """The name of a papermill engine running notebooks in a :class:`ReportKernel` (passed as ``report_kernel``):
+    papermill's nbclient engine with the kernel and its client kept, not started and shut down per notebook."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    def run(cls: type, nb_man: Any, kernel_name: str, log_output: bool = False, stdout_file: Any = None,
+            stderr_file: Any = None, start_timeout: int = 60, execution_timeout: int | None = None,
+            **kwargs: Any) -> Any:
+        kernel: ReportKernel = kwargs["report_kernel"]
+        client = PapermillNotebookClient(nb_man, km=kernel.km, timeout=execution_timeout,
+                                         startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+                                         log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+        client.kc = kernel.kc
+        return client.execute(cleanup_kc=False)
+
+    engine = type("ReportKernelEngine", (NBClientEngine,), {"execute_managed_notebook": classmethod(run)})
+    papermill_engines.register(_ENGINE, engine)
+    return _ENGINE
 
 
 def execute_notebook(parameters: Mapping[str, Any], output: Path, *, timeout: int = 600,
-                     renderer: str = REPORT_RENDERER, cwd: str | Path | None = None) -> None:
+                     renderer: str = REPORT_RENDERER, cwd: str | Path | None = None,
+                     kernel: ReportKernel | None = None) -> None:
     """Run the packaged notebook with papermill into ``output``.
 
     Args:
         parameters: values for the notebook's parameters cell (plain JSON values).
-        output: where the executed notebook is written; the kernel's stderr goes next to it (``.log``).
+        output: where the executed notebook is written; when it fails, what the kernel wrote to its stderr
+            meanwhile goes next to it (``.log``).
         timeout: seconds a cell may run.
-        renderer: the plotly renderer of the kernel (``PLOTLY_RENDERER``).
-        cwd: the kernel's working folder (default: this process's).
+        renderer: the plotly renderer of the kernel (without ``kernel``).
+        cwd: the kernel's working folder (without ``kernel``; default: this process's).
+        kernel: the kernel to run it in (reset first); None: a kernel of its own, shut down afterwards.
 
     Raises:
         ReportError: a cell failed (naming the cell and the error; the partly executed notebook is left at
             ``output``), the kernel died or the notebook could not be read.
     """
+    if kernel is None:
+        with ReportKernel(cwd=cwd, renderer=renderer) as own:
+            return execute_notebook(parameters, output, timeout=timeout, kernel=own)
     # papermill (and with it nbclient and jupyter_client) is heavy: imported when a report is rendered
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    log = output.with_suffix(".log")
-    quiet = {"PLOTLY_RENDERER": renderer, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "PYTHONWARNINGS": "ignore"}
+    kernel.start()
+    since = kernel.log_size()
     papermill_log = logging.getLogger("papermill")
     level = papermill_log.level
     papermill_log.setLevel(logging.ERROR)
     try:
-        with _env(**quiet), _quiet_stderr(log), warnings.catch_warnings():
+        kernel.reset()
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pm.execute_notebook(str(packaged_notebook()), str(output), parameters=dict(parameters),
-                                kernel_name="python3", progress_bar=False, log_output=False,
-                                execution_timeout=timeout, cwd=str(cwd or os.getcwd()),
-                                kernel_manager_class=this_python_kernel())
+                                engine_name=_engine(), kernel_name="python3", progress_bar=False, log_output=False,
+                                execution_timeout=timeout, request_save_on_cell_execute=False,
+                                report_kernel=kernel)
     except PapermillExecutionError as err:
+        kernel.copy_log(since, output.with_suffix(".log"))
         raise ReportError(failure_message(output, err.ename, err.evalue, err.traceback, err.source))
     except OSError as err:
         if err.errno in _WRITE_FAILURES:  # the output folder is full or read-only: the caller words it
             raise
+        kernel.copy_log(since, output.with_suffix(".log"))
+        kernel.close()
         raise ReportError(f"weekly report notebook did not run: {type(err).__name__}: {_first_line(str(err))}")
     except Exception as err:  # kernel died, timeout, unreadable notebook: still one readable line
+        kernel.copy_log(since, output.with_suffix(".log"))
+        kernel.close()  # (not reused: the next period starts a new kernel)
+        if isinstance(err, ReportError):
+            raise
         raise ReportError(f"weekly report notebook did not run: {type(err).__name__}: {_first_line(str(err))}")
     finally:
         papermill_log.setLevel(level)

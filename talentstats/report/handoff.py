@@ -73,6 +73,10 @@ def _arrow(messages: Any) -> pa.Table:
 def read_snapshot(path: str | Path, categorical: bool = False) -> Loaded:
     """The table and load report written by :func:`write_snapshot`.
 
+    The last snapshot read is kept in this process (keyed by its path, size, modification time and
+    ``categorical``): a report kernel renders every period of a run from one snapshot and reads it once. Each
+    call returns its own table (a copy-on-write copy: changing it does not change the kept one) and report.
+
     Args:
         path: the snapshot file.
         categorical: keep few-valued text as pandas categoricals (as ``LoadOptions.metrics_only`` loads do).
@@ -87,6 +91,21 @@ def read_snapshot(path: str | Path, categorical: bool = False) -> Loaded:
     path = Path(path)
     if not path.is_file():
         raise InputError("file not found", file=str(path))
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, bool(categorical))
+    if _KEPT.get("key") != key:
+        _KEPT.clear()  # (one snapshot at a time: the previous one's memory goes first)
+        _KEPT.update(key=key, read=_read(path, categorical))
+    table, report, messages = _KEPT["read"]
+    return Loaded(table.copy(deep=False), _report_from(report), messages)
+
+
+#: the last snapshot read: {"key": (path, size, mtime, categorical), "read": (table, report dict, messages)}
+_KEPT: dict[str, Any] = {}
+
+
+def _read(path: Path, categorical: bool) -> tuple[pd.DataFrame, dict[str, Any], pa.Table | None]:
+    """:func:`read_snapshot` from the file: the pandas table, the load report as a dict, the messages."""
     try:
         table = pq.read_table(path)
         report = table.schema.metadata[_LOAD_KEY]
@@ -99,8 +118,8 @@ def read_snapshot(path: str | Path, categorical: bool = False) -> Loaded:
             messages = pq.read_table(beside)
         except (pa.ArrowException, OSError) as err:
             raise InputError(f"the snapshot's messages cannot be read ({type(err).__name__})", file=str(beside))
-    return Loaded(to_pandas(table.replace_schema_metadata(None), categorical=categorical),
-                  _report_from(json.loads(report)), messages)
+    return (to_pandas(table.replace_schema_metadata(None), categorical=categorical), json.loads(report),
+            messages)
 
 
 def _report_dict(report: LoadReport) -> dict[str, Any]:

@@ -86,3 +86,33 @@ def test_read_headline_finds_the_record(tmp_path: Path):
     nb.cells = nb.cells[:1]
     nbformat.write(nb, tmp_path / "nb.ipynb")
     assert read_headline(tmp_path / "nb.ipynb") == {}
+
+
+def test_a_snapshot_is_read_once_and_each_caller_gets_its_own_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from talentstats.report import handoff
+
+    loaded = load([sample_dir()])
+    path = write_snapshot(loaded, tmp_path / "s.parquet")
+    reads: list[Path] = []
+    real_read = handoff.pq.read_table
+
+    def counted(source, *args, **kwargs):
+        reads.append(Path(source))
+        return real_read(source, *args, **kwargs)
+
+    monkeypatch.setattr(handoff.pq, "read_table", counted)
+    first = read_snapshot(path)
+    assert [p.name for p in reads] == ["s.parquet", "s.messages.parquet"]
+    first.table["campaign"] = "changed"  # a notebook changing its table...
+    first.report.rows_loaded = -1
+    second = read_snapshot(path)
+    assert len(reads) == 2  # ...the second period's read is the kept one, unchanged
+    pd.testing.assert_frame_equal(second.table, loaded.table)
+    assert second.report.rows_loaded == loaded.report.rows_loaded and second.messages is first.messages
+    read_snapshot(path, categorical=True)  # another typing is another read
+    assert len(reads) == 4
+    write_snapshot(loaded, path, pii=False)  # a new snapshot at the same path is read again
+    assert read_snapshot(path).table["prospect_name"].isna().all() and len(reads) == 6
+    path.unlink()
+    with pytest.raises(InputError, match="file not found"):
+        read_snapshot(path)
