@@ -129,7 +129,7 @@ def embed_plotly_js(outputs: Iterable[MutableMapping[str, Any]]) -> str:
     for output in outputs:
         data = output.get("data") or {}
         page = data.get("text/html")
-        if page and PLOTLY_MIME not in data:
+        if page:
             page = "".join(page) if isinstance(page, list) else str(page)
             if full in page:
                 data["text/html"] = page.replace(full, chosen)

@@ -101,8 +101,13 @@ def test_page_policy_allows_the_charts_scripts_only(tmp_path: Path):
     assert meta and page.index(meta.group(0)) < page.index("<script")  # before any script
     allowed = set(re.findall(r"'sha256-[^']+'", meta.group(1).replace("&#x27;", "'")))
     assert script_hash("alert('injected')") not in allowed
-    chart = _chart_html()
+    from plotly.offline import get_plotlyjs
+
+    from talentstats.report.csp import page_plotly_js
+
+    chart = _chart_html().replace(get_plotlyjs(), page_plotly_js({"bar"}))  # as embedded: the partial bundle
     assert {script_hash(b) for b in trusted_scripts({"data": {"text/html": chart, PLOTLY_MIME: {}}})} <= allowed
+    assert script_hash(get_plotlyjs()) not in allowed  # (the library the page does not carry)
     assert "default-src &#x27;none&#x27;" in meta.group(1) and "unsafe-inline&#x27; " not in meta.group(1).split(
         "script-src")[1].split(";")[0]
     # an HTML output that is not a chart may carry plotly.js itself, but no other script

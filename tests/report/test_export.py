@@ -19,6 +19,7 @@ from talentstats.report.export import (
     strip_network,
 )
 from talentstats.report.handoff import HEADLINE_MIME
+from talentstats.report.slim_css import page_classes, prune_css
 
 
 def test_strip_network_removes_remote_scripts_and_links():
@@ -74,3 +75,34 @@ def test_exported_page_has_outputs_only_no_code_stderr_headline_or_network(tmp_p
                    "require.js"):
         assert absent not in page, absent
     assert network_references(page) == [] and not re.search(r"<script[^>]*\ssrc=", page)
+
+
+def test_lab_stylesheet_is_cut_to_what_the_page_can_use():
+    css = (":root{--used:1px;--chained:var(--used);--unused:url(data:image/svg+xml;base64,AA==);--x:2px}"
+           ".jp-Toolbar{color:red}.jp-Cell .jp-Toolbar,.jp-Cell{margin:var(--chained)}"
+           "p:not(.jp-mod-hidden){padding:0}"
+           "@media print{.jp-Toolbar{display:none}.jp-Cell{display:block}}"
+           "@media screen{.jp-Dialog{top:0}}"
+           "@keyframes spin{from{opacity:0}to{opacity:1}}"
+           "a[href='}']{color:blue}/* .jp-Cell{comment:1} */")
+    slim = prune_css(css, page_classes('<div class="jp-Cell x"><p class=\'y\'>text</p></div>'), context="var(--x)")
+    assert ".jp-Toolbar" not in slim and ".jp-Dialog" not in slim and "comment" not in slim
+    assert ".jp-Cell{margin:var(--chained)}" in slim  # the selector that can match is kept, the other dropped
+    assert "--used:1px" in slim and "--chained:var(--used)" in slim and "--x:2px" in slim  # used (also by the page)
+    assert "--unused" not in slim
+    assert "p:not(.jp-mod-hidden){padding:0}" in slim  # a class the page lacks inside :not() still matches
+    assert "@media print{.jp-Cell{display:block}}" in slim and "@keyframes spin" in slim
+    assert "a[href='}']{color:blue}" in slim  # a brace in a string does not end the rule
+
+
+def test_exported_page_keeps_the_lab_rules_it_uses_and_prints_charts_scaled(tmp_path: Path):
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("x")
+    code.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "<table><tr><td>1</td></tr></table>"})]
+    nb.cells = [nbformat.v4.new_markdown_cell("## Heading"), code]
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    page = export_html(tmp_path / "nb.ipynb", "T")
+    assert "<!--ts-lab-css-->" not in page and ".jp-RenderedHTMLCommon table" in page
+    assert ".jp-Toolbar" not in page and "--jp-icon-jupyter:" not in page
+    assert len(page) < 60_000  # (JupyterLab's whole stylesheet alone is ~250 kB)
+    assert ".jp-OutputArea-output:has(.plotly-graph-div){zoom:0.8}" in print_css("A4", "x")
