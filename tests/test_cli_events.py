@@ -228,6 +228,25 @@ def test_a_dataset_gives_the_numbers_of_its_exports(tmp_path, files):
         assert any("no messages export" in n for n in b["notes"])
 
 
+
+def test_a_dataset_with_its_messages_export_gives_the_numbers_of_the_exports(tmp_path, files):
+    """A dataset read with the messages export beside it: the messages find their reach outs by id (the ids are
+    read from the dataset then), so messages sent and steps equal the exports' numbers."""
+    from talentstats.dataset.write import ingest
+    from talentstats.load.options import LoadOptions
+
+    export, msgs = files
+    ingest([export], tmp_path / "ds", LoadOptions(messages=(msgs,)))
+    for route in (lambda paths, **kw: compute_view(paths, view="activity", **kw),
+                  lambda paths, **kw: compute_steps(paths, **kw)):
+        a = events_doc(route([export], options=_options(msgs), start="2026-11-16", end="2026-11-22", by="campaign"))
+        b = events_doc(route([tmp_path / "ds"], options=_options(msgs), start="2026-11-16", end="2026-11-22",
+                             by="campaign"))
+        assert (a["rows"], a["total"]) == (b["rows"], b["total"])
+    activity = events_doc(compute_view([tmp_path / "ds"], view="activity", options=_options(msgs),
+                                       start="2026-11-16", end="2026-11-22"))
+    assert activity["total"]["messages_sent"] == 5  # m1 m2 m3 m4 m7 (hand-counted above)
+
 def events_doc(result) -> dict:
     from talentstats.present.eventout import events_payload
 

@@ -137,8 +137,8 @@ def load_arrow(paths: str | Path | Sequence[str | Path], options: LoadOptions | 
     for root in datasets:  # already normalised and deduplicated: read, not parsed
         columns = None
         if metrics_only:  # ids only matter when rows from elsewhere may duplicate these (update times also give
-            # the approximate response times)
-            alone = len(datasets) == 1 and not files
+            # the approximate response times) and when a messages export is matched to them by id
+            alone = len(datasets) == 1 and not files and not message_files
             columns = [c for c in CANONICAL if c not in PII and not (alone and c == "reach_out_id")]
         stored, snapshot = load_dataset(root, columns, created_range,
                                         dictionary=metrics_only or bool(files) or len(datasets) > 1,
