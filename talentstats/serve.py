@@ -36,11 +36,13 @@ from talentstats.dashboard.access import DEFAULT_BIND, LOCAL_HOSTS, allowed_host
 from talentstats.dashboard.config import (
     ENV_DATA,
     ENV_FIGURE_ESM,
+    ENV_LOADED,
     ENV_MESSAGES,
     ENV_SOURCE_TZ,
     ENV_TZ,
     plotly_widget_bundle,
 )
+from talentstats.dashboard.page import TEMPLATE_NAME, prepare_notebook, write_kernelspec, write_template
 from talentstats.errors import UsageError
 from talentstats.samplepath import default_data
 from talentstats.stats.periods import zone
@@ -51,6 +53,10 @@ __all__ = ["BUNDLE_NAME", "CULL_IDLE_SECONDS", "HOST", "MAX_KERNELS", "NOTEBOOK_
 
 NOTEBOOK_NAME = "campaign_dashboard.ipynb"
 BUNDLE_NAME = "plotly-widgetbundle.js"
+#: the loaded exports, handed to the kernel (read in a fraction of a second instead of parsing the exports again)
+LOADED_NAME = "loaded.pickle"
+#: the notary's folder (key and signatures) inside the served folder
+TRUST_DIR = "trust"
 HOST = DEFAULT_BIND
 #: kernels (open dashboards) at most at once, by default
 MAX_KERNELS = 4
@@ -140,8 +146,9 @@ def dashboard_env(files: Sequence[str | Path], messages: Sequence[str | Path] = 
 
 
 def prepare_root(folder: Path) -> Path:
-    """Fill the folder Voilà serves: the dashboard notebook and plotly's widget bundle (served once per page to all
-    figures, see :mod:`talentstats.dashboard.bundle`).
+    """Fill the folder Voilà serves: the dashboard notebook (signed, so that it is trusted), plotly's widget bundle
+    (served once per page to all figures, see :mod:`talentstats.dashboard.bundle`), the page template and the
+    kernel (:mod:`talentstats.dashboard.page`, under ``share/jupyter``).
 
     Args:
         folder: an existing, empty folder.
@@ -151,9 +158,11 @@ def prepare_root(folder: Path) -> Path:
     """
     notebook = folder / NOTEBOOK_NAME
     shutil.copyfile(dashboard_notebook(), notebook)
+    prepare_notebook(notebook, folder / TRUST_DIR)
     bundle = plotly_widget_bundle()
     if bundle.exists():
         shutil.copyfile(bundle, folder / BUNDLE_NAME)
+    write_kernelspec(write_template(folder, BUNDLE_NAME if bundle.exists() else None))
     return notebook
 
 
@@ -176,9 +185,16 @@ def voila_command(port: int, notebook: Path | None = None, bind: str = HOST, hos
         The command's arguments.
     """
     guard = "talentstats.dashboard.guard"
-    return [sys.executable, "-m", "voila", str(notebook or dashboard_notebook()), "--no-browser",
+    notebook = notebook or dashboard_notebook()
+    return [sys.executable, "-m", "voila", str(notebook), "--no-browser",
             f"--port={int(port)}", f"--Voila.ip={bind}", "--Voila.port_retries=0", "--theme=light",
             "--VoilaConfiguration.show_tracebacks=False",
+            # the page (and the skeleton in it) at once, each cell's output as soon as it is done: the first chart
+            # shows while the rest of the dashboard is still being built
+            "--VoilaConfiguration.progressive_rendering=True",
+            # the kernel's messages encrypted (CurveZMQ keys from the kernel manager) rather than plain TCP
+            "--KernelManager.transport_encryption=auto",
+            f"--NotebookNotary.data_dir={notebook.parent / TRUST_DIR}", f"--template={TEMPLATE_NAME}",
             f"--Voila.identity_provider_class={guard}.GuardedIdentityProvider",
             *[f"--GuardedIdentityProvider.allowed_hosts={h}" for h in (hosts or allowed_hosts(bind))],
             f"--VoilaConfiguration.multi_kernel_manager_class={guard}.CappedKernelManager",
@@ -250,6 +266,12 @@ def serve_dashboard(files: Sequence[str | Path] = (), messages: Sequence[str | P
         notebook = prepare_root(Path(root))
         if (Path(root) / BUNDLE_NAME).exists():
             env[ENV_FIGURE_ESM] = f"voila/files/{BUNDLE_NAME}"
+        # the page template (voila/templates/talentstats) is found first on Jupyter's data path
+        env["JUPYTER_PATH"] = os.pathsep.join([str(Path(root) / "share" / "jupyter"),
+                                               *filter(None, [env.get("JUPYTER_PATH")])])
+        # the kernels read the exports as loaded here (a private folder: only this user can write it)
+        env[ENV_LOADED] = str(_keep_loaded(Path(root), loaded))
+        del loaded
         command = voila_command(port, notebook, bind, hosts, max_kernels, token=bool(token))
         process = subprocess.Popen(command, env=env)
         with _sigterm_as_interrupt():
@@ -262,6 +284,17 @@ def serve_dashboard(files: Sequence[str | Path] = (), messages: Sequence[str | P
                 except subprocess.TimeoutExpired:
                     process.kill()
                     return process.wait()
+
+
+def _keep_loaded(folder: Path, loaded: Any) -> Path:
+    """Write the loaded table, report and messages to ``folder`` for the kernels (pickled: a private temporary
+    folder of this process, read by its own kernels only)."""
+    import pickle
+
+    path = folder / LOADED_NAME
+    with path.open("wb") as f:
+        pickle.dump((loaded.table, loaded.report, loaded.messages), f, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
 
 
 def _url(bind: str, hosts: Sequence[str], port: int) -> str:

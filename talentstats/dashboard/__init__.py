@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def __getattr__(name: str) -> Any:
     if name == "Dashboard":
+        importlib.import_module(".warm", __name__).wait()  # (a dashboard kernel may be importing it already)
         value = importlib.import_module(".widget", __name__).Dashboard  # heavy: ipywidgets, plotly, pandas
         globals()[name] = value
         return value

@@ -16,8 +16,9 @@ from pathlib import Path
 # ENV_DATA: export files or folders, separated by os.pathsep; defined with the default data it overrides
 from talentstats.samplepath import ENV_DATA, default_data
 
-__all__ = ["ENV_DATA", "ENV_FIGURE_ESM", "ENV_MESSAGES", "ENV_SOURCE_TZ", "ENV_TZ", "LoadArguments", "env_paths",
-           "env_text", "figure_esm_path", "load_arguments", "plotly_widget_bundle"]
+__all__ = ["ENV_DATA", "ENV_DEBUG", "ENV_FIGURE_ESM", "ENV_LOADED", "ENV_MESSAGES", "ENV_SOURCE_TZ", "ENV_TZ",
+           "LoadArguments", "env_paths", "env_text", "figure_esm_path", "load_arguments", "loaded_file",
+           "plotly_widget_bundle"]
 
 #: message exports giving opens, separated by ``os.pathsep``
 ENV_MESSAGES = "TALENTSTATS_MESSAGES"
@@ -25,6 +26,10 @@ ENV_MESSAGES = "TALENTSTATS_MESSAGES"
 ENV_TZ = "TALENTSTATS_TZ"
 #: time zone of export timestamps without a UTC offset
 ENV_SOURCE_TZ = "TALENTSTATS_SOURCE_TZ"
+#: set (to anything) to show how long each dashboard update took
+ENV_DEBUG = "TALENTSTATS_DEBUG"
+#: the exports as ``talentstats dashboard`` loaded them (a pickle it wrote in its private folder), read instead
+ENV_LOADED = "TALENTSTATS_LOADED"
 #: path (under the server's base URL) where the server serves plotly's FigureWidget bundle
 ENV_FIGURE_ESM = "TALENTSTATS_FIGURE_ESM"
 
@@ -84,6 +89,16 @@ def load_arguments(paths: Sequence[str | Path] | str | Path | None = None,
         messages = env_paths(ENV_MESSAGES) or None
     return LoadArguments(paths, messages, source_tz or env_text(ENV_SOURCE_TZ) or "UTC",
                          tz or env_text(ENV_TZ) or "UTC")
+
+
+def loaded_file() -> Path | None:
+    """The file of :data:`ENV_LOADED`, when set and present (the dashboard was started by ``talentstats dashboard``).
+
+    Returns:
+        Its path, or None.
+    """
+    path = env_text(ENV_LOADED)
+    return Path(path) if path and Path(path).is_file() else None
 
 
 def figure_esm_path() -> str:

@@ -38,7 +38,7 @@ from talentstats.present.charts.events import arrival_heatmap, steps_chart
 from talentstats.present.formats import KEY_LABELS, change_text
 from talentstats.stats.periods import monday_of, previous_period
 
-__all__ = ["MODE_TEXT", "MODES", "EventsView"]
+__all__ = ["MODE_TEXT", "MODES", "EventsView", "relayout_later"]
 
 MODES = [("Cohort", "cohort"), ("Activity", "activity")]
 #: the line beside the toggle, per mode
@@ -65,6 +65,18 @@ def _relayout(figures: Sequence[Any]) -> None:
             fig.layout.margin.r = (fig.layout.margin.r or 30) ^ 1
             if fig.data:
                 fig.data[0].meta = int(fig.data[0].meta or 0) ^ 1
+
+
+def relayout_later(figures: Sequence[Any], *delays: float) -> None:
+    """Lay figures out again ``delays`` seconds from now (in a kernel; at once elsewhere): a figure put on the page
+    after it was displayed is first drawn before its box has a width (plotly's 700 px, clipped on a phone)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        _relayout(figures)
+        return
+    for delay in delays:
+        loop.call_later(delay, _relayout, figures)
 
 
 def _line(text: str, muted: bool = False) -> str:
@@ -165,10 +177,7 @@ class EventsView:
             box.children = c if cohort else a
         self.mode_text.value = _line(MODE_TEXT[self.mode.value])
         shown = [f for _, c, a in self._slots for f in (c if cohort else a) if hasattr(f, "batch_update")]
-        try:  # in a kernel: once the browser has drawn them
-            asyncio.get_running_loop().call_later(0.6, _relayout, shown)
-        except RuntimeError:
-            _relayout(shown)
+        relayout_later(shown, 0.6)  # (in a kernel: once the browser has drawn them)
 
     def tile_box(self) -> w.Box:
         """The activity tiles in a row, with the line under them."""
@@ -177,11 +186,12 @@ class EventsView:
 
     def section(self) -> w.Box:
         """How replies arrive and which e-mail gets them: headings, one line each, the figures."""
-        half = w.Layout(flex="1 1 520px", min_width="420px")
+        half = w.Layout(flex="1 1 520px", min_width="min(420px, 100%)", max_width="100%")
         triangle = w.VBox([heading("How replies arrive"), w.HTML(_line(
             f"Reach outs created in the {self.weeks} weeks up to the range's end, by creation week: each cell counts "
             "the replies that came that many whole weeks after creation; the colour is the share replied so far.",
-            muted=True)), self.arrival_metric, self.heatmap], layout=w.Layout(flex="1 1 640px", min_width="420px"))
+            muted=True)), self.arrival_metric, self.heatmap],
+            layout=w.Layout(flex="1 1 640px", min_width="min(420px, 100%)", max_width="100%"))
         steps = w.VBox([heading("Which e-mail gets the replies"), w.HTML(_line(
             "Reach outs created in the range: replies by the step of the last e-mail sent before the reply, "
             "with the reply rate of that step.", muted=True)), self.steps_note,

@@ -10,12 +10,14 @@ from typing import Any
 
 import ipywidgets as w
 
+from talentstats.dashboard.pickers import SearchPicker
+from talentstats.dashboard.rangenames import range_options
 from talentstats.dashboard.text import KPIS, options
 from talentstats.present import charts
 from talentstats.stats.metrics import COUNTS, RATES
-from talentstats.stats.periods import PRESETS
 
-__all__ = ["DASHBOARD_CSS", "TIME_ZONES", "Controls", "arrange", "controls", "heading", "tile_box"]
+__all__ = ["DASHBOARD_CSS", "TIME_ZONES", "Controls", "arrange", "controls", "heading", "loading", "mark_range",
+           "tile_box"]
 
 #: the time zones offered (a dashboard started in another one offers it first)
 TIME_ZONES = ["UTC", "Europe/London", "Europe/Berlin", "Europe/Lisbon", "America/New_York", "America/Chicago",
@@ -33,7 +35,28 @@ line-height:1.3}
 .ts-muted{color:#7b8794;font-size:11px}
 .ts-h{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;font-size:17px;font-weight:600;color:#2b2b2b;
 margin:18px 0 4px 0}
+.ts-skeleton{display:none!important}
+.ts-error{display:inline-block;font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;font-size:13px;color:#b42318;
+font-weight:600;background:#fef3f2;border:1px solid #fda29b;border-radius:4px;padding:4px 8px;line-height:1.35}
+.ts-stale .ts-results{opacity:.35;filter:grayscale(1);pointer-events:none}
+.ts-stale .ts-results::before{content:"Not updated: these numbers are for the previous dates. Fix the dates above.";
+font:600 13px Inter,'Segoe UI',Helvetica,Arial,sans-serif;color:#b42318;padding:4px 0}
+.ts-loading{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;font-size:13px;color:#7b8794;
+background:linear-gradient(90deg,#f0f4f8 25%,#e4e7eb 50%,#f0f4f8 75%);background-size:200% 100%;
+animation:ts-shimmer 1.4s infinite linear;border-radius:6px;padding:12px;margin:6px 0}
+@keyframes ts-shimmer{from{background-position:200% 0}to{background-position:-200% 0}}
+.ts-pick .widget-checkbox{height:auto;min-height:var(--jp-widgets-inline-height)}
+.ts-pick .widget-checkbox .widget-label-basic{white-space:normal;overflow-wrap:anywhere;line-height:1.3;padding:3px 0}
+.ts-pick-label{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;font-size:13px;color:#3e4c59}
+.ts-pick input[type=checkbox]{width:18px;height:18px}
+.ts-scroll{overflow-x:auto;max-width:100%}
+.ts-chart{min-width:0;max-width:100%;overflow:hidden}
 </style>"""
+
+#: what each box filled later says until then
+_LOADING = {"mode": "Loading the activity view…", "states": "Loading reach outs by state…",
+            "trend": "Loading the weekly trend…", "sections": "Loading how replies arrive…",
+            "comparison": "Loading the comparison of campaigns and senders…", "table": "", "drill": ""}
 
 #: the campaigns table: names kept readable (not squeezed to a word a line), wide rates scroll sideways
 TABLE_SCROLL = ("<style>.ts-scroll{overflow-x:auto;max-width:100%}.ts-scroll .ts-table td:first-child{min-width:210px;"
@@ -57,12 +80,13 @@ def heading(text: str) -> Any:
 class Controls:
     """The dashboard's controls (their ``value`` is what the user chose)."""
 
-    preset: w.Dropdown  #: "custom" or one of :data:`talentstats.stats.periods.PRESETS`
+    preset: w.Dropdown  #: "custom" (labelled with the dates' name) or one of :data:`talentstats.stats.periods.PRESETS`
     start: w.DatePicker
     end: w.DatePicker
+    date_error: w.HTML  #: beside the dates: why they are not a range
     tz: w.Dropdown
-    campaigns: w.SelectMultiple  #: none chosen = all
-    senders: w.SelectMultiple
+    campaigns: SearchPicker  #: none chosen = all
+    senders: SearchPicker
     group_by: w.ToggleButtons  #: the comparison's key: campaign or sender
     sort_by: w.Dropdown  #: the comparison table's sort metric
     drill: w.Dropdown  #: the count to drill down into, or ""
@@ -83,24 +107,24 @@ def controls(*, tz: str, start: dt.date, end: dt.date, campaigns: Sequence[Any],
         The controls (nothing observed yet).
     """
     label = {"description_width": "84px"}
-    pick = w.Layout(width="360px")
+    narrow = w.Layout(width="min(230px, 100%)")
+    range_choices, range_value = range_options(start, end, dt.date.today())
     return Controls(
-        preset=w.Dropdown(description="Range", options=["custom", *PRESETS], value="custom", style=label,
-                          layout=w.Layout(width="230px")),
-        start=w.DatePicker(description="From", value=start, style=label, layout=w.Layout(width="230px")),
-        end=w.DatePicker(description="To", value=end, style=label, layout=w.Layout(width="230px")),
+        preset=w.Dropdown(description="Range", options=range_choices, value=range_value, style=label,
+                          layout=w.Layout(width="min(340px, 100%)")),
+        start=w.DatePicker(description="From", value=start, style=label, layout=narrow),
+        end=w.DatePicker(description="To", value=end, style=label, layout=narrow),
+        date_error=w.HTML(layout=w.Layout(max_width="100%")),
         tz=w.Dropdown(description="Time zone", options=TIME_ZONES if tz in TIME_ZONES else [tz, *TIME_ZONES],
-                      value=tz, style=label, layout=w.Layout(width="270px")),
-        campaigns=w.SelectMultiple(description="Campaigns", options=options(campaigns),
-                                   rows=max(2, min(8, len(campaigns))), style=label, layout=pick),
-        senders=w.SelectMultiple(description="Senders", options=options(senders),
-                                 rows=max(2, min(8, len(senders))), style=label, layout=pick),
+                      value=tz, style=label, layout=w.Layout(width="min(270px, 100%)")),
+        campaigns=SearchPicker("campaigns", options(campaigns)),
+        senders=SearchPicker("senders", options(senders)),
         group_by=w.ToggleButtons(options=[("Campaign", "campaign"), ("Sender", "sender")],
                                  style={"button_width": "90px"}),
         sort_by=w.Dropdown(description="Sort by", options=[(charts.METRIC_LABELS[m], m) for m in KPIS],
-                           value="reach_outs", style=label, layout=w.Layout(width="260px")),
+                           value="reach_outs", style=label, layout=w.Layout(width="min(260px, 100%)")),
         drill=w.Dropdown(description="Drill down", options=[("—", "")] + [(charts.METRIC_LABELS[m], m) for m in COUNTS],
-                         value="", style=label, layout=w.Layout(width="260px")),
+                         value="", style=label, layout=w.Layout(width="min(260px, 100%)")),
     )
 
 
@@ -125,15 +149,19 @@ def arrange(c: Controls, *, data_note: Any, period: Any, tiles: Mapping[str, Any
     Returns:
         An ipywidgets VBox.
     """
-    row = w.Layout(display="flex", flex_flow="row wrap", grid_gap="6px 16px", align_items="flex-start")
-    hint = w.HTML('<span class="ts-muted">Ctrl- or Shift-click to pick several; none picked = all.</span>',
-                  layout=w.Layout(margin="0 0 0 90px"))
-    top = w.VBox([w.HBox([c.preset, c.start, c.end, c.tz], layout=row), w.HBox([c.campaigns, c.senders], layout=row),
-                  hint, data_note])
+    row = w.Layout(display="flex", flex_flow="row wrap", grid_gap="6px 16px", align_items="center", max_width="100%")
+    hint = w.HTML('<span class="ts-muted">Tick several; none ticked = all.</span>')
+    # the date error right beside the dates (the row wraps it under them on a phone)
+    top = w.VBox([w.HBox([c.preset, c.start, c.end, c.date_error], layout=row), c.tz,
+                  w.HBox([c.campaigns, c.senders], layout=w.Layout(display="flex", flex_flow="row wrap",
+                                                                   grid_gap="6px 16px", align_items="flex-start")),
+                  hint, data_note], layout=w.Layout(max_width="100%"))
     tiles_shown = tiles if isinstance(tiles, w.Widget) else tile_box(tiles)
-    half = w.Layout(flex="1 1 480px", min_width="420px")
+    half = w.Layout(flex="1 1 480px", min_width="min(420px, 100%)", max_width="100%")
     # columns (not rows): a figure stretches to the width of a column box, and can shrink with it
     funnel_box, states_box = w.VBox([figures["funnel"]], layout=half), w.VBox([figures["states"]], layout=half)
+    for box in (funnel_box, states_box):
+        box.add_class("ts-chart")
     charts_row = w.HBox([funnel_box, states_box], layout=w.Layout(display="flex", flex_flow="row wrap",
                                                                   width="100%"))
     compare_by = w.HBox([w.HTML('<span class="ts-line">Compare by</span>'), c.group_by],
@@ -145,8 +173,38 @@ def arrange(c: Controls, *, data_note: Any, period: Any, tiles: Mapping[str, Any
         w.HTML('<span class="ts-muted">The reach outs behind a tile, for the range and selections above'
                f"{'' if include_pii else ' (ids only: prospect names and emails are not shown)'}.</span>"),
         c.drill, drill_html])
-    return w.VBox([w.HTML(DASHBOARD_CSS), top, *([mode] if mode is not None else []), period, tiles_shown, status,
-                   charts_row, figures["trend"], *sections, table_box, drill_box], layout=w.Layout(width="100%"))
+    results = w.VBox([*([mode] if mode is not None else []), period, tiles_shown, status, charts_row,
+                      figures["trend"], *sections, table_box, drill_box], layout=w.Layout(width="100%"))
+    results.add_class("ts-results")  # dimmed, with a note, while the numbers are not those of the controls
+    return w.VBox([w.HTML(DASHBOARD_CSS), top, results], layout=w.Layout(width="100%", max_width="100%"))
+
+
+def loading(name: str) -> Any:
+    """What a box filled later shows until then (a shimmering note, or nothing).
+
+    Args:
+        name: the box, e.g. "trend".
+
+    Returns:
+        An ipywidgets HTML widget.
+    """
+    note = _LOADING.get(name, "")
+    return w.HTML(f'<div class="ts-loading">{html.escape(note)}</div>' if note else "")
+
+
+def mark_range(fig: Any, weeks: int, back: int) -> None:
+    """Shade the weeks of the chosen range on a trend figure whose category axis shows ``weeks`` weeks, the last
+    being the range's last week.
+
+    Args:
+        fig: the trend figure.
+        weeks: weeks on the axis.
+        back: whole weeks from the range's first week to its last (0: one week).
+    """
+    first = max(0, weeks - 1 - back)
+    fig.layout.shapes = [{"type": "rect", "xref": "x", "yref": "paper", "x0": first - 0.5, "x1": weeks - 0.5,
+                          "y0": 0, "y1": 1, "fillcolor": "#E07B24", "opacity": 0.08, "line": {"width": 0},
+                          "layer": "below", "name": "range"}]
 
 
 def tile_box(tiles: Mapping[str, Any]) -> Any:

@@ -22,7 +22,8 @@ from talentstats.stats.intervals import RATE_PARTS, newcombe
 __all__ = ["AB_CSS", "RatesView", "ab_html", "ab_verdict"]
 
 AB_CSS = """<style>
-.ts-ab{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;font-size:13px;color:#3e4c59;margin:4px 0 8px 0}
+.ts-ab{overflow-x:auto;max-width:100%;
+font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;font-size:13px;color:#3e4c59;margin:4px 0 8px 0}
 .ts-ab table{border-collapse:collapse}.ts-ab td{padding:3px 10px 3px 0;white-space:nowrap}
 .ts-ab .track{position:relative;width:260px;height:14px;border-left:1px solid #cbd2d9;border-right:1px solid #cbd2d9;
 background:linear-gradient(#e4e7eb,#e4e7eb) center/100% 1px no-repeat}

@@ -196,7 +196,7 @@ def test_a_bad_range_keeps_the_outputs_and_says_why() -> None:
     d = dashboard()
     before = tile_values(d)
     d.start.value = dt.date(2026, 11, 30)
-    assert "start date on or before the end date" in d.status.value
+    assert "From date on or before the To date" in d.date_error.value
     assert tile_values(d) == before
     d.start.value = None
     assert tile_values(d) == before

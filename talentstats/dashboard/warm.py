@@ -1,0 +1,59 @@
+"""The dashboard kernel's head start: while the browser loads the page's scripts, a background thread imports the
+dashboard's modules and reads the exports as the server loaded them (:func:`start`, called by
+:mod:`talentstats.dashboard.kernel` once the kernel is up). :func:`wait` joins it before the notebook imports
+anything heavy (two threads importing the same modules at once could meet half-made modules).
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import threading
+from typing import Any
+
+from talentstats.dashboard.config import loaded_file
+from talentstats.dashboard.page import skip_slow_optional_imports
+
+__all__ = ["start", "taken", "wait"]
+
+_thread: threading.Thread | None = None
+_result: dict[str, Any] = {}
+
+
+def _warm() -> None:
+    skip_slow_optional_imports()
+    importlib.import_module("talentstats.dashboard.widget")  # pandas, plotly's FigureWidget, ipywidgets, the cubes
+
+    path = loaded_file()
+    if path is not None:
+        with path.open("rb") as f:  # written by talentstats.serve in its private folder
+            _result[str(path)] = pickle.load(f)  # noqa: S301
+
+
+def start() -> None:
+    """Start warming up in a background thread (once)."""
+    global _thread
+    if _thread is None:
+        _thread = threading.Thread(target=_warm, name="talentstats-warm", daemon=True)
+        _thread.start()
+
+
+def wait() -> None:
+    """Wait until the warm-up (if started) is done."""
+    if _thread is not None:
+        _thread.join()
+
+
+def taken(path: str) -> Any:
+    """The loaded exports read from ``path`` by the warm-up, handed over once.
+
+    Args:
+        path: the pickle's path (:func:`talentstats.dashboard.config.loaded_file`).
+
+    Returns:
+        (table, report, messages), or None when the warm-up did not read that file.
+    """
+    wait()
+    return _result.pop(path, None)
