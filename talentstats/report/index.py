@@ -20,7 +20,7 @@ SUMMARY_NAME = "summary.json"
 INDEX_CSS = """body{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;margin:28px;color:#1f2933}
 h1{font-size:24px;font-weight:600;margin:0 0 4px 0}p{color:#52606d;margin:0 0 14px 0}
 table{border-collapse:collapse;font-size:13.5px}th{border-bottom:2px solid #9aa5b1;font-weight:600;color:#3e4c59}
-td,th{padding:6px 12px;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top;white-space:nowrap}
+td,th{padding:6px 9px;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top;white-space:nowrap}
 th{vertical-align:bottom}tbody tr:nth-child(even){background:#f7f9fb}
 .n{text-align:right;font-variant-numeric:tabular-nums}.sub{color:#7b8794;font-size:12px}
 .note{color:#8a6d00;font-size:12px}a{color:#2f5f9e}td.w a{font-weight:600;text-decoration:none}
@@ -97,14 +97,15 @@ def index_page(out_dir: str | Path, extra: tuple[str, dict[str, Any]] | None = N
     rows = [_row(name, s, prev, sparkline(points, top))
             for (name, s), prev, points in zip(entries, previous, lines, strict=True)]
     count = f"{len(entries):,} report{'' if len(entries) == 1 else 's'}"
-    head = "".join(f'<th class="n">{label}</th>' for label in (*COUNT_HEADS.values(), *RATE_HEADS.values()))
+    rate_heads = [f'<th class="n">{label}</th>' for label in RATE_HEADS.values()]
+    head = ("".join(f'<th class="n">{label}</th>' for label in COUNT_HEADS.values()) + "".join(rate_heads[:2])
+            + "<th>Response rate trend</th>" + rate_heads[2])
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{INDEX_POLICY}"><title>Weekly campaign reports</title>
 <style>{INDEX_CSS}</style></head><body>
 <h1>Weekly campaign reports</h1><p>{count}, newest first.</p>
-<div class="scroll"><table><thead><tr><th>Week</th><th>Period</th><th>Report</th>{head}
-<th>Response rate trend</th><th>Files</th></tr></thead>
+<div class="scroll"><table><thead><tr><th>Week</th><th>Report</th>{head}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table></div>
 <p class="sub">Under each number, its change against the previous report of the same scope (same campaigns, time
 zone and period length): at the same age where the report could compare so, else as each report recorded it. A
@@ -132,12 +133,14 @@ def _row(name: str, s: dict[str, Any], prev: tuple[str, dict[str, Any]] | None, 
     if main:
         week = f'<a href="{_href(name, main)}">{week}</a>'
     changes = {m: change_cell(m, change(m, s, prev)) for m in ("reach_outs", *RATE_HEADS)}
-    return (f'<tr><td class="w">{week}{note}</td><td>{html.escape(str(s.get("start", "")))} – '
-            f'{html.escape(str(s.get("end", "")))}<br><span class="sub">{html.escape(str(s.get("tz", "")))}</span></td>'
-            f'<td>{html.escape(str(s.get("title", "")))}<br><span class="sub">{html.escape(scope)}</span></td>'
+    period = (f'<br><span class="sub">{html.escape(str(s.get("start", "")))} – {html.escape(str(s.get("end", "")))} '
+              f'{html.escape(str(s.get("tz", "")))}</span>')
+    rates = [f'<td class="n">{fmt_rate(s.get(k))}{changes[k]}</td>' for k in RATE_HEADS]
+    return (f'<tr><td class="w">{week}{period}{note}</td>'
+            f'<td>{html.escape(str(s.get("title", "")))}<br><span class="sub">{html.escape(scope)}'
+            f'{" · " + links if links else ""}</span></td>'
             + "".join(f'<td class="n">{fmt_count(s.get(k))}{changes.get(k, "")}</td>' for k in COUNT_HEADS)
-            + "".join(f'<td class="n">{fmt_rate(s.get(k))}{changes[k]}</td>' for k in RATE_HEADS)
-            + f"<td>{spark}</td><td>{links}</td></tr>")
+            + "".join(rates[:2]) + f"<td>{spark}</td>" + rates[2] + "</tr>")
 
 
 __all__ = ["INDEX_POLICY", "SUMMARY_NAME", "index_page", "period_label", "write_index"]

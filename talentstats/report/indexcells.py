@@ -81,7 +81,7 @@ def change_cell(metric: str, ch: dict[str, Any]) -> str:
     title = f"{against}; 95 %: {float(ch['low']) * 100:+.1f} to {float(ch['high']) * 100:+.1f} pp" \
         if not is_na(ch.get("low")) and not is_na(ch.get("high")) else against
     if not ch.get("significant"):
-        return f'<br><span class="chg" title="{html.escape(title)}">no clear change ({pp})</span>'
+        return f'<br><span class="chg" title="{html.escape(title)}">no clear change<br>({pp})</span>'
     up = float(diff) > 0
     klass = "worse" if up == (metric in HIGHER_IS_WORSE) else "better"
     return f'<br><span class="chg {klass}" title="{html.escape(title)}">{"▲" if up else "▼"} {pp}</span>'

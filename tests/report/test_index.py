@@ -67,13 +67,13 @@ def test_index_changes_are_called_only_when_the_interval_excludes_zero(tmp_path:
     w47 = cells(page, "2026-W47")
     # 60/500 vs 100/500: -8.0 pp; Wilson (9.44-15.14 %) and (16.73-23.73 %) give Newcombe's -12.5 to -3.5 pp
     assert 'class="chg worse"' not in w47[10]
-    assert w47[9].startswith("12.0%") and '<span class="chg better"' not in w47[9]
+    assert w47[8].startswith("12.0%") and '<span class="chg better"' not in w47[8]
     assert re.search(r'<span class="chg worse" title="vs 2026-W46 as each report recorded it; 95 %: -12\.5 to '
-                     r'-3\.5 pp">▼ -8\.0 pp</span>', w47[9])
+                     r'-3\.5 pp">▼ -8\.0 pp</span>', w47[8])
     # 18/500 vs 20/500: -0.4 pp, interval spans 0
-    assert w47[10].startswith("3.6%") and ">no clear change (-0.4 pp)</span>" in w47[10]
-    assert w47[3].startswith("500") and ">+0</span>" in w47[3]  # counts: the difference, no verdict
-    assert w47[4].startswith("440")  # In Progress is listed
+    assert w47[10].startswith("3.6%") and ">no clear change<br>(-0.4 pp)</span>" in w47[10]
+    assert w47[2].startswith("500") and ">+0</span>" in w47[2]  # counts: the difference, no verdict
+    assert w47[3].startswith("440")  # In Progress is listed
     assert "chg" not in "".join(cells(page, "2026-W46"))  # the oldest report has nothing to compare with
     assert "<script" not in page and "2 reports, newest first." in page
 
@@ -87,8 +87,8 @@ def test_index_uses_the_reports_own_same_age_comparison_with_that_period(tmp_pat
         "2026-W47": week("2026-11-16", "2026-11-22", 500, 60, 18, compare=compare, still_arriving=True),
     })
     # naively -8.0 pp and significant; at the same age -2.0 pp with an interval spanning 0: no verdict
-    assert ('title="vs 2026-W46 at the same age; 95 %: -5.5 to +1.6 pp">no clear change (-2.0 pp)</span>'
-            in cells(page, "2026-W47")[9])
+    assert ('title="vs 2026-W46 at the same age; 95 %: -5.5 to +1.6 pp">no clear change<br>(-2.0 pp)</span>'
+            in cells(page, "2026-W47")[8])
 
 
 def test_index_compares_and_trends_only_reports_of_the_same_scope(tmp_path: Path):

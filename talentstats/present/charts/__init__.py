@@ -11,9 +11,11 @@ a subset of HTML in text, ticks and hover labels).
 
 Modules: :mod:`~.style` (colours, sizes, escaping), :mod:`~.figure` (the shared layout and note),
 :mod:`~.funnel`, :mod:`~.states`, :mod:`~.trend`, :mod:`~.compare` (one chart each), :mod:`~.tables`,
-:mod:`~.rates` (each group's rates with their 95 % intervals, dot and whisker: ``rate_chart``) and :mod:`~.events`
-(when things happen: ``arrival_heatmap``, ``steps_chart``, ``reconciliation_table``); those two take a frame and
-give a figure or display frame, no update pair.
+:mod:`~.rates` (each group's rates with their 95 % intervals, dot and whisker: ``rate_chart``), :mod:`~.multiples`
+(one small response-rate trend per campaign on one scale: ``campaign_trends``) and :mod:`~.events`
+(when things happen: ``arrival_heatmap``, ``steps_chart``, ``reconciliation_table``); those take a frame and
+give a figure or display frame, no update pair. Traces are bar, scatter and heatmap only (a partial plotly.js bundle
+with just those draws every chart).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from talentstats.present.charts.events import (
 )
 from talentstats.present.charts.figure import figure_notes
 from talentstats.present.charts.funnel import build_funnel, update_funnel
+from talentstats.present.charts.multiples import campaign_trends
 from talentstats.present.charts.rates import RATE_CHART_METRICS, rate_chart, rate_frame
 from talentstats.present.charts.states import build_state_breakdown, update_state_breakdown
 from talentstats.present.charts.style import (
@@ -63,6 +66,7 @@ __all__ = [
     "METRIC_COLORS", "METRIC_LABELS", "NA_TEXT", "NOTE_WIDTH", "RATE_CHART_METRICS", "RATE_COLORS", "RATE_METRICS",
     "RECONCILIATION_SUM_ROWS", "REPORT_CONFIG", "STATE_COLORS", "TABLE_CSS", "TEXT_COLOR", "TICK_LABEL_MAX",
     "TREND_RATES", "UNKNOWN_TEXT", "arrival_heatmap", "build_comparison", "build_funnel", "build_state_breakdown",
+    "campaign_trends",
     "build_trend", "display_label", "escape_label", "figure_notes", "fmt_count", "fmt_rate", "mark_filling_in",
     "rate_chart", "rate_frame", "reconciliation_table", "stats_table", "steps_chart", "table_html",
     "update_comparison", "update_funnel",

@@ -51,8 +51,8 @@ FONT_FAMILY: Final = "Inter, 'Segoe UI', Helvetica, Arial, sans-serif"
 TEXT_COLOR: Final = "#2B2B2B"
 #: longest data label shown on an axis tick (hover always shows the full label)
 TICK_LABEL_MAX: Final = 32
-#: characters per line of a chart's note (wrapped: plotly does not wrap text)
-NOTE_WIDTH: Final = 64
+#: characters per line of a chart's note (wrapped: plotly does not wrap text); 50 fit a phone (390 px)
+NOTE_WIDTH: Final = 50
 
 FUNNEL_STAGES: Final[tuple[str, ...]] = ("reach_outs", "opens", "responses", "interested")
 TREND_RATES: Final[tuple[str, ...]] = ("open_rate", "response_rate", "interested_rate")
