@@ -51,7 +51,11 @@ def timed(args: list[str], env: dict[str, str], repeat: int) -> float:
     for _ in range(repeat):
         with tempfile.TemporaryDirectory(prefix="bench-report-") as out:
             t0 = time.perf_counter()
-            subprocess.run([*talentstats(), *args, "--out", out], check=True, env=env, stdout=subprocess.DEVNULL)
+            # (stderr piped: not a terminal, so no progress is drawn, with or without --quiet, old versions too)
+            done = subprocess.run([*talentstats(), *args, "--out", out], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+            if done.returncode:
+                raise SystemExit(f"talentstats {' '.join(args)} failed: {done.stderr.strip()}")
             best = min(best, time.perf_counter() - t0)
     return best
 
@@ -75,7 +79,7 @@ def dataset_10m() -> Path:
 def measure(env: dict[str, str], repeat: int, big: Path | None) -> dict[str, tuple[float, str]]:
     """name -> (seconds, load average when it ended)."""
     sample = str(REPO / "sample_data")
-    common = ["--format", "html,pdf", "--quiet"]
+    common = ["--format", "html,pdf"]
     out: dict[str, tuple[float, str]] = {}
     one = timed(["report", sample, "--week", WEEK, *common], env, repeat)
     out["one week"] = (one, load())
@@ -105,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     big = None if args.skip_10m else dataset_10m()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {load()} at the start")
     rows = {"now": measure(env, args.repeat, big)}
+    print({name: round(seconds, 2) for name, (seconds, _) in rows["now"].items()}, flush=True)
     if args.old:
         with tempfile.TemporaryDirectory(prefix="bench-report-old-") as tmp:
             old = old_package(args.old, Path(tmp))
