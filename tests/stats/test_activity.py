@@ -405,6 +405,41 @@ def test_activity_and_reconcile_equal_a_row_by_row_oracle(case, tz, by, rec_by):
     assert (act["responses"], act["opens"]) == (total["activity_responses"], total["opens_activity"])
 
 
+_edge = st.sampled_from([0, 1, 86_400_000_000 - 1, 86_400_000_000 - 2, 43_200_000_000, 900_000_000 - 1])
+
+
+@st.composite
+def edge_cases(draw: Any) -> pd.DataFrame:
+    """A few reach outs created, opened and answered at the edges of days (first and last microsecond, a quarter
+    hour less one) around BASE, where a range's bounds are."""
+    out = []
+    for i in range(draw(st.integers(1, 4))):
+        created = BASE + dt.timedelta(days=draw(st.integers(-2, 1)), microseconds=draw(_edge))
+        later = [draw(st.one_of(st.none(), st.tuples(st.integers(0, 2), _edge))) for _ in range(2)]
+        o, r = (None if d is None else created + dt.timedelta(days=d[0], microseconds=d[1]) for d in later)
+        out.append(dict(id=f"r{i}", campaign=draw(st.sampled_from(["A", None])), state=draw(st.sampled_from([0, 2])),
+                        created=created, via=draw(st.sampled_from([None, "Email"])), opened=True if o else None,
+                        open=o, responded=r, sent=created))
+    return reach_outs(*out)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(edge_cases(), st.sampled_from(ZONES), st.sampled_from([None, "campaign", "day"]), st.integers(-1, 1),
+       st.integers(0, 1), st.booleans())
+def test_events_at_the_edges_of_days_are_counted_as_the_oracle_counts_them(table, tz, by, shift, length, with_msgs):
+    start = BASE.date() + dt.timedelta(days=shift)
+    end = start + dt.timedelta(days=length)
+    sent = zip(table.reach_out_id, table.created_at, strict=True)
+    msgs = messages(*[(i, 1, c) for i, c in sent]) if with_msgs else None
+    want = oracle_activity(table, msgs, start, end, tz, by)
+    assert keyed(rows(activity_counts(table, msgs, start, end, tz, by)), by) == want
+    lazy = pl.from_pandas(table).lazy(), None if msgs is None else pl.from_pandas(msgs).lazy()
+    assert keyed(rows(activity_counts(*lazy, start, end, tz, by)), by) == want
+    rec_by = None if by == "day" else by
+    assert keyed(rows(reconcile(table, start, end, tz, rec_by)), rec_by) == oracle_reconcile(table, start, end, tz,
+                                                                                              rec_by)
+
+
 def test_the_identity_holds_even_for_events_before_creation():
     """A row that breaks the loader's guarantee (responded and opened before created) still adds up."""
     table = reach_outs(dict(id="a", campaign="X", state=2, created="2026-11-18 10:00", opened=True,
