@@ -11,9 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import subprocess
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,9 +18,8 @@ from typing import Any
 
 import nbformat
 
-from talentstats.atomic import atomic_write_bytes
 from talentstats.errors import UsageError
-from talentstats.report.csp import embed_plotly_js, has_policy, policy, trusted_scripts, with_policy
+from talentstats.report.csp import embed_plotly_js, policy, trusted_scripts, with_policy
 from talentstats.report.execute import ReportError
 from talentstats.report.handoff import HEADLINE_MIME
 from talentstats.report.slim_css import page_classes, prune_css
@@ -272,68 +268,6 @@ def check_timeout(timeout: float) -> float:
     return float(timeout)
 
 
-def print_pdf(html_path: Path, pdf_path: Path, paper: str = "A4", footer: str = "",
-              timeout: float = PDF_TIMEOUT) -> None:
-    """Print an HTML file to PDF with headless Chromium (charts drawn by the real plotly.js).
-
-    The page body is fixed to the printable width, so responsive charts are laid out to the paper. The page
-    keeps its Content-Security-Policy (a page without one gets a policy under which no script runs). Chromium
-    runs in its sandbox (see :func:`sandbox_flags`), in a process group of its own that is killed whole when
-    it overruns ``timeout``.
-
-    Args:
-        html_path: the page (see :func:`export_html`).
-        pdf_path: where the PDF is written (atomically).
-        paper: ``A4`` or ``Letter``.
-        footer: text at the bottom left of every page.
-        timeout: seconds Chromium may take.
-
-    Raises:
-        UsageError: Chromium overran ``timeout`` (naming the parameter ``pdf_timeout``).
-        ReportError: no Chromium, or it did not print.
-    """
-    timeout = check_timeout(timeout)
-    browser = find_chromium()
-    page = html_path.read_text(encoding="utf-8")
-    if not has_policy(page):
-        page = with_policy(page, policy())
-    with tempfile.TemporaryDirectory(prefix="talentstats-pdf-") as tmp:
-        printable = Path(tmp) / "print.html"
-        printable.write_text(page.replace("</head>", print_css(paper, footer) + "</head>", 1), encoding="utf-8")
-        out = Path(tmp) / "out.pdf"
-        cmd = [browser, *CHROMIUM_FLAGS, *sandbox_flags(), f"--user-data-dir={Path(tmp) / 'profile'}",
-               "--window-size=1200,1600", "--virtual-time-budget=20000", f"--print-to-pdf={out}",
-               printable.resolve().as_uri()]
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                text=True, errors="replace", start_new_session=True)
-        try:
-            _, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise UsageError(f"Chromium did not finish printing the PDF within {timeout:g} s (stopped)",
-                             parameter="pdf_timeout", value=timeout, hint="raise it for a very large report")
-        finally:
-            _kill_group(proc)
-        if not out.exists() or out.stat().st_size == 0:
-            tail = (stderr or "").strip().splitlines()[-1:] or ["no output"]
-            hint = ""
-            if "sandbox" in (stderr or "").lower():
-                hint = " (Chromium's sandbox needs unprivileged user namespaces on this machine)"
-            raise ReportError(f"Chromium could not print the PDF: {tail[0]}{hint}")
-        atomic_write_bytes(pdf_path, out.read_bytes())
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Kill Chromium's whole process group (its renderer and helpers too) and reap it."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.communicate(timeout=10)
-    except (subprocess.TimeoutExpired, ValueError):
-        pass
-
-
 __all__ = ["FORMATS", "PAGE_CSS", "PAPER", "PDF_TIMEOUT", "check_timeout", "export_html", "find_chromium",
-           "network_references", "paper_size", "parse_formats", "print_css", "print_pdf", "sandbox_flags",
+           "network_references", "paper_size", "parse_formats", "print_css", "sandbox_flags",
            "strip_network"]

@@ -1,12 +1,11 @@
 """Report pages printed to PDF by one headless Chromium for a whole report run, driven by Playwright.
 
-:class:`PdfPrinter` launches Chromium once (in the background, while the first notebook runs) and prints each
-page in a fresh browser context of it, instead of starting a Chromium per PDF. It keeps what
-:func:`talentstats.report.export.print_pdf` guarantees: the page keeps its Content-Security-Policy (a page
-without one gets :func:`~talentstats.report.csp.policy`, under which no script runs), Chromium runs in its
-sandbox unless this process is root (:func:`~talentstats.report.export.sandbox_flags`), the network is off, a
-page that does not finish printing within ``pdf_timeout`` fails with one line naming it (and its browser is
-closed), the PDF is written atomically, laid out by :func:`~talentstats.report.export.print_css`.
+:class:`PdfPrinter` launches Chromium once (in the background, while the first notebook runs) and prints each page
+in a fresh browser context of it, instead of starting a Chromium per PDF. Its guarantees: the page keeps its
+Content-Security-Policy (a page without one gets :func:`~talentstats.report.csp.policy`, under which no script
+runs), Chromium runs in its sandbox unless this process is root (:func:`~talentstats.report.export.sandbox_flags`),
+the network is off, a page that does not finish printing within ``pdf_timeout`` fails with one line naming it (and
+its browser is closed), the PDF is written atomically, laid out by :func:`~talentstats.report.export.print_css`.
 
 Playwright's own browser download is never used: the browser is :func:`~talentstats.report.export.find_chromium`.
 Playwright runs in a thread of its own with its own event loop (the notebook kernel's client uses the main
@@ -34,7 +33,7 @@ from talentstats.report.export import (
     sandbox_flags,
 )
 
-#: the browser window the page is laid out in (as print_pdf's --window-size); the print CSS fixes the body width
+#: the browser window the page is laid out in; the print CSS fixes the body width
 VIEWPORT = {"width": 1200, "height": 1600}
 #: seconds a stuck browser may take to close before the printer gives up on it
 _CLOSE_LIMIT = 10.0
@@ -99,8 +98,7 @@ class PdfPrinter:
 
     def print(self, html_path: Path, pdf_path: Path, paper: str = "A4", footer: str = "",
               timeout: float = PDF_TIMEOUT) -> None:
-        """Print an HTML file to PDF (charts drawn by the real plotly.js), as
-        :func:`talentstats.report.export.print_pdf` does, in this printer's browser.
+        """Print an HTML file to PDF (charts drawn by the real plotly.js) in this printer's browser.
 
         Args:
             html_path: the page (see :func:`talentstats.report.export.export_html`).
