@@ -7,14 +7,28 @@ with its memo cleared, so no change profits from an earlier identical one. Print
 
     .venv/bin/python benchmarks/bench_dashboard.py                 # 100k and 1M
     .venv/bin/python benchmarks/bench_dashboard.py --sizes 100000 --profile
+
+``--page`` times instead "page opened -> first chart drawn" in headless Debian chromium (Playwright) against
+``talentstats dashboard`` (the server's own start, which loads the exports once, is not counted): the sample data,
+and the exports given with ``--page-data`` (e.g. a 1M sample from ``talentstats sample --reach-outs 1000000``).
+Prints, per page open, when the progress note showed, when the first chart and all charts were drawn, with the
+load average.
+
+    .venv/bin/python benchmarks/bench_dashboard.py --page --page-data benchmarks/data/1m/reach_outs.csv \
+        --page-messages benchmarks/data/1m/messages.csv
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import signal
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -98,13 +112,84 @@ def bench(n: int, fmt: str, profile: bool) -> None:
     print("  slowest: " + ", ".join(f"{name} {ms:.0f} ms" for ms, name in sorted(slowest, reverse=True)[:4]))
 
 
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def _serve(files: list[str], messages: list[str], home: Path) -> tuple[subprocess.Popen, int]:
+    """``talentstats dashboard FILES`` on a free port, Jupyter's folders in ``home``; returns once it listens."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+           "JUPYTER_CONFIG_DIR": str(home / "config"), "IPYTHONDIR": str(home / "ipython")}
+    cmd = [sys.executable, "-m", "talentstats.cli", "dashboard", *files, "--port", str(port),
+           *(a for m in messages for a in ("--messages", m))]
+    process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    t0 = time.perf_counter()
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        if process.poll() is not None:
+            raise SystemExit(f"talentstats dashboard exited with {process.returncode}")
+        time.sleep(0.2)
+    print(f"  server ready in {time.perf_counter() - t0:.1f} s (loads the exports once, then starts Voilà)")
+    return process, port
+
+
+def bench_page(label: str, files: list[str], messages: list[str], opens: int, width: int) -> None:
+    """Time page opened -> progress note, first chart, all charts, ``opens`` times (one page at a time)."""
+    from playwright.sync_api import sync_playwright
+
+    print(f"\n{label}: page opened -> first chart drawn, chromium {width} px")
+    with tempfile.TemporaryDirectory() as home:
+        process, port = _serve(files, messages, Path(home))
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                for _ in range(opens):
+                    page = browser.new_page(viewport={"width": width, "height": 900})
+                    load = os.getloadavg()[0]
+                    t0 = time.monotonic()
+                    page.goto(f"http://127.0.0.1:{port}/", timeout=180_000, wait_until="commit")
+                    page.wait_for_selector(".ts-skeleton", state="visible", timeout=180_000)
+                    note = time.monotonic() - t0
+                    page.wait_for_function("document.querySelector('.js-plotly-plot .main-svg')", timeout=180_000,
+                                           polling=50)
+                    first = time.monotonic() - t0
+                    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 6",
+                                           timeout=300_000, polling=100)
+                    every = time.monotonic() - t0
+                    print(f"  progress note {note:.1f} s, first chart {first:.1f} s, all charts {every:.1f} s "
+                          f"(load average {load:.2f} at open, {os.getloadavg()[0]:.2f} after)")
+                    page.close(run_before_unload=True)  # Voilà shuts this page's kernel down
+                    time.sleep(2)
+                browser.close()
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--format", choices=["csv", "parquet"], default="parquet",
                         help="sample file format (loading time only; default parquet)")
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of the changes")
+    parser.add_argument("--page", action="store_true", help="time page opened -> first chart in chromium instead")
+    parser.add_argument("--page-data", nargs="*", default=[], help="more exports to time the page on")
+    parser.add_argument("--page-messages", nargs="*", default=[], help="their message exports")
+    parser.add_argument("--opens", type=int, default=3, help="page opens per dataset (default 3)")
+    parser.add_argument("--width", type=int, default=1280, help="viewport width (default 1280)")
     args = parser.parse_args(argv)
+    if args.page:
+        root = Path(__file__).resolve().parents[1]
+        bench_page("sample data", [str(root / "sample_data")], [], args.opens, args.width)
+        if args.page_data:
+            bench_page(" ".join(args.page_data), args.page_data, args.page_messages, args.opens, args.width)
+        return
     for n in args.sizes:
         bench(n, args.format, args.profile)
 

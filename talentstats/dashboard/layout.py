@@ -51,6 +51,7 @@ animation:ts-shimmer 1.4s infinite linear;border-radius:6px;padding:12px;margin:
 .ts-pick input[type=checkbox]{width:18px;height:18px}
 .ts-scroll{overflow-x:auto;max-width:100%}
 .ts-chart{min-width:0;max-width:100%;overflow:hidden}
+.ts-results .modebar-container{display:none!important}
 </style>"""
 
 #: what each box filled later says until then

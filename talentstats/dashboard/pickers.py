@@ -102,8 +102,15 @@ class SearchPicker(w.VBox):  # type: ignore[misc]
     def _ticked(self, change: dict) -> None:
         if self._busy:
             return
-        i = self._shown[self.boxes.index(change["owner"])]
-        value = self.options[i][1]
+        at = self.boxes.index(change["owner"])
+        if at >= len(self._shown):  # a box hidden by a search while it was being ticked: nothing it shows
+            self._busy = True
+            try:
+                change["owner"].value = False
+            finally:
+                self._busy = False
+            return
+        value = self.options[self._shown[at]][1]
         chosen = set(self.value) | {value} if change["new"] else set(self.value) - {value}
         self._keep_order = True
         try:

@@ -142,3 +142,10 @@ def _boxes(widget: w.Widget) -> list[w.Box]:
 def _html(widget: w.Widget) -> str:
     return "\n".join(x.value for x in _all(widget) if isinstance(x, w.HTML))
 
+
+
+def test_a_box_hidden_while_ticked_picks_nothing() -> None:
+    p = SearchPicker("senders", [("Ann", "a"), ("Bo", "b"), ("Cy", "c")])
+    p.search.value = "cy"  # only box 0 shows now; box 2 was ticked in a browser that had not seen the search yet
+    p.boxes[2].value = True
+    assert p.value == () and p.boxes[2].value is False
