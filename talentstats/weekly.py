@@ -25,7 +25,8 @@ from talentstats.load.options import LoadOptions
 from talentstats.present import charts
 from talentstats.present.charts.funnel import RESPONSES_WITHOUT_OPEN
 from talentstats.present.charts.multiples import TOP_CAMPAIGNS, campaign_trends
-from talentstats.present.report_html import REPORT_CSS, breakable, cell_text, stats_table_html
+from talentstats.present.formats import KEY_LABELS
+from talentstats.present.report_html import REPORT_CSS, breakable, cell_text, scroll_box, stats_table_html
 from talentstats.report.handoff import HEADLINE_MIME, read_snapshot
 from talentstats.samplepath import default_data
 from talentstats.stats.intervals import with_intervals
@@ -239,7 +240,8 @@ class WeeklyReport(EventSections, HonestHeadline):
             return '<div class="ts-report"><p>No reach outs created in this period.</p></div>'
         rows = charts.stats_table(stats, [key], sort_by="reach_outs", ascending=False, intervals=True)
         total = charts.stats_table(self.stats().assign(**{key: "Total"}), [key], intervals=True)
-        return f'<div class="ts-report ts-scroll">{stats_table_html(rows, total, key)}</div>'
+        table = stats_table_html(rows, total, key)
+        return f'<div class="ts-report">{scroll_box(table, f"Statistics by {KEY_LABELS[key].lower()}")}</div>'
 
     def rates(self, key: str) -> Any:
         """Response and open rate of each campaign or sender with its 95 % interval (dot and whisker, sorted,

@@ -21,7 +21,7 @@ from talentstats.errors import UsageError
 from talentstats.load.accounting import LoadReport
 from talentstats.present import charts
 from talentstats.present.formats import KEY_LABELS, change_text, is_na
-from talentstats.present.report_html import cell_text, stats_table_html
+from talentstats.present.report_html import cell_text, scroll_box, stats_table_html
 from talentstats.stats.arrival import newest_instant
 from talentstats.stats.eventquery import EventData, compute_steps, compute_triangle, compute_view
 from talentstats.stats.metrics import newest_date, stats_dicts
@@ -127,7 +127,7 @@ class EventSections:
             return out.astype("object").map(lambda v: v if isinstance(v, str) else charts.fmt_count(v))
 
         table = stats_table_html(display(rows), display(total), key)
-        return f'<div class="ts-report ts-scroll">{table}</div>'
+        return f'<div class="ts-report">{scroll_box(table, f"Activity by {KEY_LABELS[key].lower()}")}</div>'
 
     # ------------------------------------------------------------ reconciliation
     def reconciliation(self) -> dict[str, Any]:
@@ -199,7 +199,7 @@ class EventSections:
         lines = [f"Hours from {basis} to the reply, for the reach outs created {self.period_words} that replied."]
         if self.still_arriving():  # type: ignore[attr-defined]
             lines.append("Replies still to come will lengthen these times.")
-        return (f'<div class="ts-report"><div class="ts-scroll">{table}</div>'
+        return (f'<div class="ts-report">{scroll_box(table, f"Time to reply by {KEY_LABELS[key].lower()}")}'
                 f'<p class="ts-more">{html.escape(" ".join(lines))}</p></div>')
 
     # ------------------------------------------------------------ steps

@@ -45,23 +45,12 @@ pytestmark = [pytest.mark.slow,
 
 #: serious violations found on 2026-11-30, by page: rule id -> the classes of the elements it flags
 KNOWN: dict[str, dict[str, frozenset[str]]] = {
-    "report": {
-        # #7b8794 on #fff is 3.66:1 (3.46:1 on the #f7f9fb table stripes), below 4.5:1
-        "color-contrast": frozenset({"ts-ci", "ts-kpi-prev", "ts-kpi-ci", "ts-kpi-range"}),
-        # the wide tables scroll sideways at 390 px, and a keyboard cannot reach them
-        "scrollable-region-focusable": frozenset({"ts-scroll"}),
-    },
-    "index": {"color-contrast": frozenset({"sub"})},
     "dashboard": {
         "color-contrast": frozenset({"same", "ts-muted", "i"}),
         # the comparison table's VBox (ipywidgets' overflow:auto) scrolls sideways instead of its .ts-scroll div
         "scrollable-region-focusable": frozenset({"widget-vbox"}),
     },
 }
-REPORT_CONTRAST = ("#7b8794 grey text (.ts-kpi-prev, .ts-kpi-ci, .ts-kpi-range, .ts-ci) is below 4.5:1: "
-                   "talentstats/present/report_html.py")
-REPORT_SCROLL = ("the .ts-scroll table wrappers (weekly.py, weeklyevents.py) scroll at 390 px without tabindex=0")
-INDEX_CONTRAST = "#7b8794 .sub text is below 4.5:1: talentstats/report/index.py"
 DASHBOARD = ("#7b8794 grey text (.same, .i, .ts-muted: dashboard/verdicts.py, layout.py) is below 4.5:1, and the "
              "comparison table's VBox scrolls without keyboard access (dashboard/widget.py, layout.TABLE_SCROLL)")
 
@@ -168,11 +157,7 @@ def test_axe_runs_in_a_page_with_a_strict_csp(context: Any) -> None:
     assert "too pale" in contrast["nodes"][0]["html"]
 
 
-@pytest.mark.parametrize("width", [
-    pytest.param(1280, marks=pytest.mark.xfail(strict=True, raises=KnownViolations, reason=REPORT_CONTRAST)),
-    pytest.param(390, marks=pytest.mark.xfail(strict=True, raises=KnownViolations,
-                                              reason=f"{REPORT_CONTRAST}; {REPORT_SCROLL}")),
-])
+@pytest.mark.parametrize("width", [1280, 390])
 def test_report(context: Any, report: Path, width: int) -> None:
     """The week's HTML report, at a desktop and a phone width."""
     [html] = sorted(report.glob("*/weekly_report.html"))
@@ -185,7 +170,6 @@ def test_report(context: Any, report: Path, width: int) -> None:
     check(results, "report", f"report-{width}")
 
 
-@pytest.mark.xfail(strict=True, raises=KnownViolations, reason=INDEX_CONTRAST)
 def test_index(context: Any, report: Path) -> None:
     """The index page that lists the reports."""
     page = open_page(context, (report / "index.html").as_uri(), 1280)

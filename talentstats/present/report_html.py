@@ -21,7 +21,7 @@ REPORT_CSS = """<style>
 .ts-kpis{display:grid;grid-template-columns:repeat(5,minmax(0,1fr));gap:8px;margin:6px 0 8px 0}
 .ts-kpis.ts-kpis-4{grid-template-columns:repeat(4,minmax(0,1fr))}
 .ts-kpis.ts-kpis-6{grid-template-columns:repeat(6,minmax(0,1fr))}
-.ts-scroll{overflow-x:auto}
+.ts-scroll{overflow-x:auto}.ts-scroll:focus-visible{outline:2px solid #2f5f9e}
 @media screen and (max-width:600px){
   .ts-kpis,.ts-kpis.ts-kpis-4,.ts-kpis.ts-kpis-6{grid-template-columns:repeat(2,minmax(0,1fr))}}
 .ts-kpi{border:1px solid #d9e2ec;border-top:4px solid #9aa5b1;border-radius:4px;padding:6px 10px;
@@ -29,11 +29,11 @@ REPORT_CSS = """<style>
 .ts-kpi-label{font-size:12px;color:#52606d;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .ts-kpi-value{font-size:22px;font-weight:600;font-variant-numeric:tabular-nums;margin:1px 0}
 .ts-kpi-change{font-size:12px;color:#3e4c59;font-variant-numeric:tabular-nums}
-.ts-kpi-prev{font-size:11.5px;color:#7b8794;font-variant-numeric:tabular-nums}
-.ts-kpi-ci{font-size:12px;font-weight:400;color:#7b8794;margin-left:6px;white-space:nowrap}
+.ts-kpi-prev{font-size:11.5px;color:#5f6b7a;font-variant-numeric:tabular-nums}
+.ts-kpi-ci{font-size:12px;font-weight:400;color:#5f6b7a;margin-left:6px;white-space:nowrap}
 .ts-kpi-change.ts-better{color:#2f7d32;font-weight:600}.ts-kpi-change.ts-worse{color:#c62828;font-weight:600}
 .ts-kpi-change.ts-flat{color:#52606d}
-.ts-kpi-range{font-size:11.5px;color:#7b8794;font-variant-numeric:tabular-nums;white-space:nowrap}
+.ts-kpi-range{font-size:11.5px;color:#5f6b7a;font-variant-numeric:tabular-nums;white-space:nowrap}
 .ts-maturity{margin:8px 0 2px 0;font-size:13px;color:#3e4c59}
 .ts-caveats{margin:2px 0 6px 0;padding-left:18px;font-size:12px;color:#616e7c}.ts-caveats li{margin:1px 0}
 .ts-callout{background:#fff6da;border:1px solid #e5c66b;color:#5c4400;border-radius:4px;padding:6px 10px;
@@ -57,7 +57,7 @@ REPORT_CSS = """<style>
   border-top:2px solid #9aa5b1;background:#fff}
 .jp-RenderedHTMLCommon table.ts-rt tr,table.ts-rt tr{break-inside:avoid}
 .ts-key{min-width:8em}
-.ts-ci{display:block;font-size:11px;color:#7b8794}
+.ts-ci{display:block;font-size:11px;color:#5f6b7a}
 .jp-RenderedHTMLCommon table.ts-rt .ts-nowrap,table.ts-rt .ts-nowrap{white-space:nowrap}
 .ts-more{color:#52606d;font-size:12.5px;margin:2px 0 0 0}
 .ts-notes{margin:4px 0;padding-left:20px}.ts-notes li{margin:3px 0}
@@ -88,6 +88,12 @@ def rate_cell(value: Any) -> str:
     """Escaped text of a rate cell, its interval (if any) in a span that the stylesheet puts on a second line
     (the text stays ``7.8% (5.6–10.6)``)."""
     return _INTERVAL.sub(r' <span class="ts-ci">\1</span>', cell_text(value))
+
+
+def scroll_box(inner: str, label: str) -> str:
+    """``inner`` (a wide table) in a box that scrolls sideways on a phone, reachable by keyboard and named for
+    screen readers (``label``: unique on the page)."""
+    return f'<div class="ts-scroll" tabindex="0" role="region" aria-label="{html.escape(label)}">{inner}</div>'
 
 
 def stats_table_html(rows: pd.DataFrame, total: pd.DataFrame, key: str) -> str:
@@ -130,4 +136,4 @@ def stats_table_html(rows: pd.DataFrame, total: pd.DataFrame, key: str) -> str:
             f"</table>")
 
 
-__all__ = ["REPORT_CSS", "breakable", "cell_text", "rate_cell", "stats_table_html"]
+__all__ = ["REPORT_CSS", "breakable", "cell_text", "rate_cell", "scroll_box", "stats_table_html"]

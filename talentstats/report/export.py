@@ -236,9 +236,9 @@ def print_css(paper: str, footer: str) -> str:
     top, side = MARGIN_MM
     printable = width_mm - 2 * side
     return (f"<style>@page{{size:{size} portrait;margin:{top}mm {side}mm;"
-            f"@bottom-left{{content:{_css_string(footer)};font:8.5px Helvetica,Arial,sans-serif;color:#7b8794}}"
+            f"@bottom-left{{content:{_css_string(footer)};font:8.5px Helvetica,Arial,sans-serif;color:#5f6b7a}}"
             f"@bottom-right{{content:'Page ' counter(page) ' of ' counter(pages);"
-            f"font:8.5px Helvetica,Arial,sans-serif;color:#7b8794}}}}"
+            f"font:8.5px Helvetica,Arial,sans-serif;color:#5f6b7a}}}}"
             f"html,body.jp-Notebook{{width:{printable:.1f}mm!important;margin:0!important}}"
             f"body.jp-Notebook main{{max-width:none!important;margin:0!important;padding:0!important}}"
             f".jp-OutputArea-output:has(.plotly-graph-div){{zoom:{CHART_ZOOM}}}</style>")

@@ -22,7 +22,7 @@ h1{font-size:24px;font-weight:600;margin:0 0 4px 0}p{color:#52606d;margin:0 0 14
 table{border-collapse:collapse;font-size:13.5px}th{border-bottom:2px solid #9aa5b1;font-weight:600;color:#3e4c59}
 td,th{padding:6px 9px;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top;white-space:nowrap}
 th{vertical-align:bottom}tbody tr:nth-child(even){background:#f7f9fb}
-.n{text-align:right;font-variant-numeric:tabular-nums}.sub{color:#7b8794;font-size:12px}
+.n{text-align:right;font-variant-numeric:tabular-nums}.sub{color:#5f6b7a;font-size:12px}
 .note{color:#8a6d00;font-size:12px}a{color:#2f5f9e}td.w a{font-weight:600;text-decoration:none}
 .chg{color:#616e7c;font-size:11.5px}.chg.better{color:#1f7a3a;font-weight:600}.chg.worse{color:#b42318;font-weight:600}
 .scroll{overflow-x:auto;max-width:100%;margin:0 0 12px 0}.scroll td.w,.scroll th:first-child{position:sticky;left:0;
@@ -103,16 +103,17 @@ def index_page(out_dir: str | Path, extra: tuple[str, dict[str, Any]] | None = N
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{INDEX_POLICY}"><title>Weekly campaign reports</title>
-<style>{INDEX_CSS}</style></head><body>
+<style>{INDEX_CSS}</style></head><body><main>
 <h1>Weekly campaign reports</h1><p>{count}, newest first.</p>
-<div class="scroll"><table><thead><tr><th>Week</th><th>Report</th>{head}</tr></thead>
+<div class="scroll" tabindex="0" role="region" aria-label="Reports">
+<table><thead><tr><th>Week</th><th>Report</th>{head}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table></div>
 <p class="sub">Under each number, its change against the previous report of the same scope (same campaigns, time
 zone and period length): at the same age where the report could compare so, else as each report recorded it. A
 rate's change is marked ▲ or ▼ only when its 95&nbsp;% interval excludes 0 (hover for the interval); otherwise
 "no clear change". In Progress: reach outs not responded and neither Hard Bounced nor Canceled, whatever their
 state. Trend: the response rate of up to {SPARK_REPORTS} reports of the same scope, on one scale for every row
-(0 – {fmt_rate(top, 0)}); band: 95&nbsp;% interval; hollow dot: still filling in.</p></body></html>"""
+(0 – {fmt_rate(top, 0)}); band: 95&nbsp;% interval; hollow dot: still filling in.</p></main></body></html>"""
 
 
 #: count column -> heading, rate column -> heading (in the index's order)

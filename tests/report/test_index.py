@@ -115,4 +115,5 @@ def test_index_compares_and_trends_only_reports_of_the_same_scope(tmp_path: Path
 def test_index_counts_one_report_in_the_singular(tmp_path: Path):
     page = write_summaries(tmp_path, {"2026-W47": week("2026-11-16", "2026-11-22", 500, 60, 18)})
     assert "1 report, newest first." in page and "report(s)" not in page
-    assert '<div class="scroll"><table>' in page and ".scroll{overflow-x:auto" in page  # scrolls in its own box
+    assert '<div class="scroll" tabindex="0" role="region" aria-label="Reports">\n<table>' in page  # own scroll box,
+    assert ".scroll{overflow-x:auto" in page and "<main>" in page  # reachable by keyboard, named for screen readers

@@ -101,7 +101,7 @@ def _panel(fig: go.Figure, row: int, rate: str, frame: pd.DataFrame) -> None:
     """One rate's dots, whiskers, value texts and the line of all groups together."""
     colour = RATE_COLORS.get(rate, "#3B6FB6")
     what = RATE_PARTS[rate][1].replace("_", " ")
-    names = frame["label"] + "  <span style='color:#7b8794'>n = " + frame["n"].map(fmt_count) + "</span>"
+    names = frame["label"] + "  <span style='color:#5f6b7a'>n = " + frame["n"].map(fmt_count) + "</span>"
     rate_text = frame["rate"].map(fmt_rate)
     low_text, high_text = frame["low"].map(fmt_rate), frame["high"].map(fmt_rate)
     hover = ("<b>" + frame["name"] + "</b><br>" + METRIC_LABELS[rate] + ": " + rate_text + " (95 % interval "
