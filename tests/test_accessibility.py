@@ -170,15 +170,28 @@ def test_report(context: Any, report: Path, width: int) -> None:
     check(results, "report", f"report-{width}")
 
 
-def test_index(context: Any, report: Path) -> None:
-    """The index page that lists the reports."""
-    page = open_page(context, (report / "index.html").as_uri(), 1280)
+#: the index's layout as the browser drew it: the page's width and its table's box
+INDEX_LAYOUT = """() => { const box = document.querySelector('.scroll'), t = box.querySelector('table');
+  return {page: document.documentElement.scrollWidth, box: box.clientWidth, table: t.scrollWidth,
+          scrolls: getComputedStyle(box).overflowX}; }"""
+
+
+@pytest.mark.parametrize(("width", "name"), [(1280, "index-desktop.png"), (390, "index-phone.png")])
+def test_index(context: Any, report: Path, width: int, name: str) -> None:
+    """The index page that lists the reports: no serious violation, nothing cut off (the page never scrolls
+    sideways; a table wider than the screen scrolls in its own box); a screenshot to look at."""
+    page = open_page(context, (report / "index.html").as_uri(), width)
     try:
         assert page.locator("a[href$='weekly_report.html']").count() >= 1
+        layout = page.evaluate(INDEX_LAYOUT)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / name), full_page=True)
         results = run_axe(page)
     finally:
         page.close()
-    check(results, "index", "index")
+    assert layout["page"] <= width, layout
+    assert layout["table"] <= layout["box"] or layout["scrolls"] in ("auto", "scroll"), layout
+    check(results, "index", f"index-{width}")
 
 
 @pytest.fixture(scope="module")
