@@ -170,6 +170,17 @@ class EventsView:
         self._slots.append((out, tuple(cohort), tuple(activity)))
         return out
 
+    def adopt(self, box: w.Box, cohort: Sequence[Any], activity: Sequence[Any]) -> None:
+        """Make a box already on the page a slot (:meth:`slot`): it shows ``cohort`` now, and follows the toggle.
+
+        Args:
+            box: the box (its widgets stay where they are drawn: no figure is drawn anew).
+            cohort: the widgets shown in cohort mode.
+            activity: the widgets shown in activity mode.
+        """
+        box.children = tuple(cohort if self.mode.value == "cohort" else activity)
+        self._slots.append((box, tuple(cohort), tuple(activity)))
+
     def switch(self) -> None:
         """Show the widgets of the selected mode in every slot."""
         cohort = self.mode.value == "cohort"

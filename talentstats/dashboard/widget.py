@@ -142,15 +142,16 @@ class Dashboard(DashboardNumbers):
         self.ready = True
         self.update()
         ev = self.events  # every slot follows the cohort/activity toggle
-        fills = {"funnel": ev.slot([self.funnel], [ev.bars]), "tiles": ev.slot([self._tile_box, self.caveats],
-                                                                               [ev.tile_box()]),
-                 "mode": w.HBox([ev.mode, ev.mode_text], layout=w.Layout(align_items="center", grid_gap="12px")),
+        # the first screen's boxes stay (a FigureWidget drawn again in a new box shows its first figure)
+        ev.adopt(self._boxes["funnel"], [self.funnel], [ev.bars])
+        ev.adopt(self._boxes["tiles"], [self._tile_box, self.caveats], [ev.tile_box()])
+        fills = {"mode": w.HBox([ev.mode, ev.mode_text], layout=w.Layout(align_items="center", grid_gap="12px")),
                  "states": ev.slot([self.states], [ev.states_note]), "trend": ev.slot([self.trend], [ev.trend]),
                  "sections": ev.section(), "comparison": ev.slot([self.rates.box()], [ev.comparison]),
                  "table": ev.slot([self.table_html], [ev.table_html]),
                  "drill": ev.slot([self.drill_html], [ev.drill_note, self.drill_html])}
         if self._widget is not None:
-            self._sync_figures()  # (the figures made now, before they are shown)
+            self._sync_figures(self._figures()[1:])  # (the figures made now, before they are shown)
         for name, widget in fills.items():
             self._boxes[name].children = (widget,)
         relayout_later(self._figures()[1:], 1.0, 3.0)  # (drawn before their boxes had a width)
@@ -371,8 +372,8 @@ class Dashboard(DashboardNumbers):
             self._mark_stale(self.stale)
         return self._widget
 
-    def _sync_figures(self) -> None:
-        for fig in self._figures():
+    def _sync_figures(self, figures: Sequence[Any] = ()) -> None:
+        for fig in figures or self._figures():
             # a FigureWidget syncs its current figure to the front end only when it is displayed itself; as a
             # child of a box it would show the figure it was created with until the next update
             fig._repr_mimebundle_()
