@@ -127,7 +127,11 @@ class WeeklyReport(EventSections, HonestHeadline):
               end: dt.date | None = None) -> pd.DataFrame:
         """campaign_stats for the report period (or another), in the report time zone, with the 95 % interval
         of every rate (``<rate>_low``, ``<rate>_high``)."""
-        return with_intervals(campaign_stats(self.table, start or self.start, end or self.end, self.tz, by))
+        key = (tuple(by) if isinstance(by, list | tuple) else by, start or self.start, end or self.end)
+        cache = self.__dict__.setdefault("_stats_cache", {})  # (the sections ask for the same numbers many times)
+        if key not in cache:
+            cache[key] = with_intervals(campaign_stats(self.table, key[1], key[2], self.tz, by))
+        return cache[key].copy()
 
     def total(self) -> dict[str, Any]:
         """The period's total statistics as a dict (None for unknown/undefined)."""
