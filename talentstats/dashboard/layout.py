@@ -29,10 +29,10 @@ font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;background:#fff}
 .ts-tile .l{font-size:12px;color:#52606d;white-space:nowrap;line-height:1.4}
 .ts-tile .v{font-size:22px;font-weight:600;color:#1f2933;font-variant-numeric:tabular-nums;white-space:nowrap;
 line-height:1.3}
-.ts-tile .v.unknown{color:#7b8794;font-style:italic;font-weight:500}
+.ts-tile .v.unknown{color:#5f6b7a;font-style:italic;font-weight:500}
 .ts-tile .c{font-size:11px;color:#52606d;overflow-wrap:anywhere;line-height:1.35;margin-top:2px}
 .ts-line{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;font-size:13px;color:#3e4c59}
-.ts-muted{color:#7b8794;font-size:11px}
+.ts-muted{color:#5f6b7a;font-size:11px}
 .ts-h{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;font-size:17px;font-weight:600;color:#2b2b2b;
 margin:18px 0 4px 0}
 .ts-skeleton{display:none!important}
@@ -41,7 +41,7 @@ font-weight:600;background:#fef3f2;border:1px solid #fda29b;border-radius:4px;pa
 .ts-stale .ts-results{opacity:.35;filter:grayscale(1);pointer-events:none}
 .ts-stale .ts-results::before{content:"Not updated: these numbers are for the previous dates. Fix the dates above.";
 font:600 13px Inter,'Segoe UI',Helvetica,Arial,sans-serif;color:#b42318;padding:4px 0}
-.ts-loading{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;font-size:13px;color:#7b8794;
+.ts-loading{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;font-size:13px;color:#5f6b7a;
 background:linear-gradient(90deg,#f0f4f8 25%,#e4e7eb 50%,#f0f4f8 75%);background-size:200% 100%;
 animation:ts-shimmer 1.4s infinite linear;border-radius:6px;padding:12px;margin:6px 0}
 @keyframes ts-shimmer{from{background-position:200% 0}to{background-position:-200% 0}}
@@ -60,7 +60,8 @@ _LOADING = {"mode": "Loading the activity view…", "states": "Loading reach out
             "comparison": "Loading the comparison of campaigns and senders…", "table": "", "drill": ""}
 
 #: the campaigns table: names kept readable (not squeezed to a word a line), wide rates scroll sideways
-TABLE_SCROLL = ("<style>.ts-scroll{overflow-x:auto;max-width:100%}.ts-scroll .ts-table td:first-child{min-width:210px;"
+TABLE_SCROLL = ("<style>.widget-html-content:has(> .ts-scroll){min-width:0}"
+                ".ts-scroll{overflow-x:auto;max-width:100%}.ts-scroll .ts-table td:first-child{min-width:210px;"
                 "line-height:1.35}.ts-scroll .ts-table td{white-space:nowrap}.ts-scroll .ts-table td:first-child"
                 "{white-space:normal}</style>")
 

@@ -84,7 +84,7 @@ def update_rate_dots(fig: Any, stats: pd.DataFrame, total: dict[str, Any], key: 
     rows = rate_rows(stats, key, metric)
     den = _DENOMINATOR[RATE_PARTS[metric][1]]
     n = rows["n"].map(fmt_count).astype("str")
-    ticks = rows["label"] + "  <span style='color:#7b8794'>n = " + n + "</span>"
+    ticks = rows["label"] + "  <span style='color:#5f6b7a'>n = " + n + "</span>"
     color = _COLOR[metric]
     with batch(fig):
         fig.layout.meta = {**fig.layout.meta, "key": key, "metric": metric}
@@ -105,7 +105,7 @@ def update_rate_dots(fig: Any, stats: pd.DataFrame, total: dict[str, Any], key: 
         rate = total.get(metric)
         fig.layout.shapes = [] if rate is None else [{
             "type": "line", "x0": rate, "x1": rate, "yref": "paper", "y0": 0, "y1": 1,
-            "line": {"color": "#7b8794", "width": 1, "dash": "dash"}}]
+            "line": {"color": "#5f6b7a", "width": 1, "dash": "dash"}}]
         notes = [] if len(rows) else [f"No {den} in this range."]
         if rate is not None and len(rows):
             notes.append(f"Dashed line: all selected, {fmt_rate(rate)}. A whisker is the 95 % interval: where two "

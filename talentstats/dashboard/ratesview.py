@@ -30,7 +30,7 @@ background:linear-gradient(#e4e7eb,#e4e7eb) center/100% 1px no-repeat}
 .ts-ab .wh{position:absolute;top:6px;height:2px;background:#52606d}
 .ts-ab .dot{position:absolute;top:2px;width:10px;height:10px;border-radius:5px;margin-left:-5px;background:#E07B24}
 .ts-ab .verdict{margin-top:4px}.ts-ab .good{color:#1b7f3b;font-weight:600}.ts-ab .bad{color:#b42318;font-weight:600}
-.ts-ab .same{color:#7b8794}.ts-ab .scale{font-size:11px;color:#7b8794}
+.ts-ab .same{color:#5f6b7a}.ts-ab .scale{font-size:11px;color:#5f6b7a}
 </style>"""
 
 

@@ -22,10 +22,10 @@ NO_CLEAR_CHANGE = "no clear change"
 #: rates where a rise is bad news (coloured red when it is significant)
 #: the tiles' extra style: interval line, verdict colours, the caveat box
 VERDICT_CSS = """<style>
-.ts-tile .i{font-size:11px;color:#7b8794;white-space:nowrap;line-height:1.3}
+.ts-tile .i{font-size:11px;color:#5f6b7a;white-space:nowrap;line-height:1.3}
 .ts-tile .c .up,.ts-tile .c .down{font-weight:600}
 .ts-tile .c .good{color:#1b7f3b}.ts-tile .c .bad{color:#b42318}
-.ts-tile .c .same{color:#7b8794}
+.ts-tile .c .same{color:#5f6b7a}
 .ts-caveat{font-family:Inter,'Segoe UI',Helvetica,Arial,sans-serif;font-size:12px;color:#5c4400;
 background:#fff7d6;border:1px solid #f0d37a;border-radius:4px;padding:4px 8px;margin:2px 0}
 </style>"""

@@ -36,6 +36,7 @@ from talentstats.dashboard.text import DRILL_LIMIT, KPIS
 from talentstats.load.accounting import LoadReport
 from talentstats.load.loader import read_reach_outs
 from talentstats.present import charts
+from talentstats.present.report_html import scroll_box
 from talentstats.stats.intervals import with_intervals
 from talentstats.stats.metrics import newest_date
 from talentstats.stats.periods import latest_full_week, monday_of, preset_range, today_in, week_label, zone
@@ -339,7 +340,7 @@ class Dashboard(DashboardNumbers):
                                      intervals=True)
         total = charts.stats_table(with_intervals(self.stats().assign(**{key: "Total"})), [key], intervals=True)
         table = charts.table_html(pd.concat([display, total], ignore_index=True))
-        self.table_html.value = f'{layout.TABLE_SCROLL}<div class="ts-scroll">{table}</div>'
+        self.table_html.value = layout.TABLE_SCROLL + scroll_box(table, f"Statistics by {key}")
 
     def _update_drill(self) -> None:
         metric = self.drill.value
@@ -348,7 +349,7 @@ class Dashboard(DashboardNumbers):
             return
         rows = self._row_numbers(metric)
         shown = text.drill_html(self._rows(rows, DRILL_LIMIT), len(rows), metric, self.tz.value)
-        self.drill_html.value = f'<div class="ts-scroll">{shown}</div>'
+        self.drill_html.value = scroll_box(shown, "Reach outs behind the number")
 
     def _figures(self) -> tuple[Any, ...]:
         if not self.ready:
