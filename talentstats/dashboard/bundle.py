@@ -18,7 +18,7 @@ import json
 import re
 
 from talentstats.dashboard.config import figure_esm_path, plotly_widget_bundle
-from talentstats.dashboard.page import skip_slow_optional_imports
+from talentstats.fastimport import skip_iri_grammar
 
 __all__ = ["FIGURE_CONFIG", "embedded_esm", "figure_widget_class"]
 
@@ -64,7 +64,7 @@ def figure_widget_class() -> type:
 
 @functools.cache
 def _figure_class(served_at: str) -> type:
-    skip_slow_optional_imports()  # (FigureWidget imports nbformat, hence jsonschema)
+    skip_iri_grammar()  # (FigureWidget imports nbformat, hence jsonschema)
     import plotly.graph_objects as go  # heavy: plotly, only when a figure is made
 
     esm = _SHARED_ESM % json.dumps(served_at) if served_at else embedded_esm()

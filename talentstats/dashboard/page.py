@@ -6,8 +6,8 @@ the served notebook, and a start-up shortcut for the kernel.
   server and preloads plotly's widget bundle from the server itself while the kernel starts.
 - jupyter_server warns "Notebook ... is not trusted" for an unsigned notebook: :func:`sign_notebook` signs the
   served copy with a key kept in the server's own temporary folder (``--NotebookNotary.data_dir``).
-- :func:`skip_slow_optional_imports`: importing plotly's FigureWidget imports nbformat, hence jsonschema, whose
-  optional ``rfc3987_syntax`` compiles some 40 grammars at import (about 4 s here) for IRI checks nobody makes.
+- :func:`talentstats.fastimport.skip_iri_grammar` before nbformat is imported: plotly's FigureWidget imports nbformat,
+  hence jsonschema, whose optional ``rfc3987_syntax`` compiles some 40 grammars at import (about 4 s here).
 
 Standard library only (nbformat is imported by :func:`sign_notebook` alone, after the shortcut).
 """
@@ -18,7 +18,9 @@ import json
 import sys
 from pathlib import Path
 
-__all__ = ["KERNEL_NAME", "TEMPLATE_NAME", "prepare_notebook", "skip_slow_optional_imports", "write_kernelspec",
+from talentstats.fastimport import skip_iri_grammar
+
+__all__ = ["KERNEL_NAME", "TEMPLATE_NAME", "prepare_notebook", "write_kernelspec",
            "write_template"]
 
 TEMPLATE_NAME = "talentstats"
@@ -37,13 +39,6 @@ _INDEX = """{%- extends 'voila/templates/lab/index.html.j2' -%}
 {%- endblock notebook_css -%}
 """
 _PRELOAD = '<link rel="modulepreload" href="{{ resources.base_url }}voila/files/%s">'
-
-
-def skip_slow_optional_imports() -> None:
-    """Make ``import rfc3987_syntax`` fail (jsonschema then skips its IRI format checks) unless jsonschema or that
-    module is imported already: a 4 s grammar compilation saved for every dashboard kernel and server start."""
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def write_template(folder: Path, bundle: str | None) -> Path:
@@ -88,7 +83,7 @@ def prepare_notebook(notebook: Path, data_dir: Path) -> None:
         notebook: the notebook file (rewritten).
         data_dir: the notary's folder.
     """
-    skip_slow_optional_imports()
+    skip_iri_grammar()
     import nbformat
     from nbformat.sign import NotebookNotary
 

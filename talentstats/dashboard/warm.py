@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from talentstats.dashboard.config import loaded_file
-from talentstats.dashboard.page import skip_slow_optional_imports
+from talentstats.fastimport import skip_iri_grammar
 
 __all__ = ["start", "taken", "wait"]
 
@@ -23,7 +23,7 @@ _result: dict[str, Any] = {}
 
 
 def _warm() -> None:
-    skip_slow_optional_imports()
+    skip_iri_grammar()
     importlib.import_module("talentstats.dashboard.widget")  # pandas, plotly's FigureWidget, ipywidgets, the cubes
 
     path = loaded_file()
