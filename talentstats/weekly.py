@@ -26,7 +26,15 @@ from talentstats.present import charts
 from talentstats.present.charts.funnel import RESPONSES_WITHOUT_OPEN
 from talentstats.present.charts.multiples import TOP_CAMPAIGNS, campaign_trends
 from talentstats.present.formats import KEY_LABELS
-from talentstats.present.report_html import REPORT_CSS, breakable, cell_text, scroll_box, stats_table_html
+from talentstats.present.report_html import (
+    REPORT_CSS,
+    REPORT_ROWS,
+    breakable,
+    cell_text,
+    first_rows,
+    scroll_box,
+    stats_table_html,
+)
 from talentstats.report.handoff import HEADLINE_MIME, read_snapshot
 from talentstats.samplepath import default_data
 from talentstats.stats.intervals import with_intervals
@@ -243,9 +251,10 @@ class WeeklyReport(EventSections, HonestHeadline):
         if stats.empty:
             return '<div class="ts-report"><p>No reach outs created in this period.</p></div>'
         rows = charts.stats_table(stats, [key], sort_by="reach_outs", ascending=False, intervals=True)
+        rows, more = first_rows(rows, key)
         total = charts.stats_table(self.stats().assign(**{key: "Total"}), [key], intervals=True)
         table = stats_table_html(rows, total, key)
-        return f'<div class="ts-report">{scroll_box(table, f"Statistics by {KEY_LABELS[key].lower()}")}</div>'
+        return f'<div class="ts-report">{scroll_box(table, f"Statistics by {KEY_LABELS[key].lower()}")}{more}</div>'
 
     def rates(self, key: str) -> Any:
         """Response and open rate of each campaign or sender with its 95 % interval (dot and whisker, sorted,
@@ -253,7 +262,7 @@ class WeeklyReport(EventSections, HonestHeadline):
         stats = self.stats(key)
         if stats.empty:
             return '<div class="ts-report"><p>No reach outs created in this period.</p></div>'
-        return charts.rate_chart(stats, key)
+        return charts.rate_chart(stats, key, limit=REPORT_ROWS)
 
     def _weeks(self, weeks: int) -> tuple[list[dt.date], list[int]]:
         """The Mondays of the ``weeks`` weeks ending with this one, and the indexes of those still filling in."""

@@ -21,7 +21,7 @@ from talentstats.errors import UsageError
 from talentstats.load.accounting import LoadReport
 from talentstats.present import charts
 from talentstats.present.formats import KEY_LABELS, change_text, is_na
-from talentstats.present.report_html import cell_text, scroll_box, stats_table_html
+from talentstats.present.report_html import cell_text, first_rows, scroll_box, stats_table_html
 from talentstats.stats.arrival import newest_instant
 from talentstats.stats.eventquery import EventData, compute_steps, compute_triangle, compute_view
 from talentstats.stats.metrics import newest_date, stats_dicts
@@ -126,8 +126,9 @@ class EventSections:
             out[KEY_LABELS[key]] = out[KEY_LABELS[key]].map(charts.display_label)
             return out.astype("object").map(lambda v: v if isinstance(v, str) else charts.fmt_count(v))
 
+        rows, more = first_rows(rows, key)
         table = stats_table_html(display(rows), display(total), key)
-        return f'<div class="ts-report">{scroll_box(table, f"Activity by {KEY_LABELS[key].lower()}")}</div>'
+        return f'<div class="ts-report">{scroll_box(table, f"Activity by {KEY_LABELS[key].lower()}")}{more}</div>'
 
     # ------------------------------------------------------------ reconciliation
     def reconciliation(self) -> dict[str, Any]:
@@ -194,12 +195,13 @@ class EventSections:
                 out[TTR_LABELS[c]] = frame[c].map(fmt_hours)
             return out
 
+        rows, more = first_rows(rows, key)
         table = stats_table_html(display(rows), display(pd.DataFrame([{key: "Total", **total}])), key)
         basis = "the first e-mail sent" if self.events.messages is not None else "creation (no messages export)"
         lines = [f"Hours from {basis} to the reply, for the reach outs created {self.period_words} that replied."]
         if self.still_arriving():  # type: ignore[attr-defined]
             lines.append("Replies still to come will lengthen these times.")
-        return (f'<div class="ts-report">{scroll_box(table, f"Time to reply by {KEY_LABELS[key].lower()}")}'
+        return (f'<div class="ts-report">{scroll_box(table, f"Time to reply by {KEY_LABELS[key].lower()}")}{more}'
                 f'<p class="ts-more">{html.escape(" ".join(lines))}</p></div>')
 
     # ------------------------------------------------------------ steps

@@ -96,6 +96,21 @@ def scroll_box(inner: str, label: str) -> str:
     return f'<div class="ts-scroll" tabindex="0" role="region" aria-label="{html.escape(label)}">{inner}</div>'
 
 
+#: groups a report table or rate chart shows (the largest; a line says how many more, the Total row counts them)
+REPORT_ROWS = 20
+
+
+def first_rows(rows: pd.DataFrame, key: str, limit: int = REPORT_ROWS) -> tuple[pd.DataFrame, str]:
+    """The first ``limit`` of ``rows`` (sorted as shown), and a line for the rest ('' when none): a report of
+    250 campaigns stays readable (and its PDF a few pages), and every group is one command away."""
+    if len(rows) <= limit:
+        return rows, ""
+    more, word = len(rows) - limit, KEY_LABELS[key].lower()
+    line = (f"{more:,} more {word}{'' if more == 1 else 's'} not shown (the Total row counts them; "
+            f"talentstats stats --by {key} --format csv lists every one).")
+    return rows.head(limit), f'<p class="ts-more">{html.escape(line)}</p>'
+
+
 def stats_table_html(rows: pd.DataFrame, total: pd.DataFrame, key: str) -> str:
     """HTML of a :func:`talentstats.present.charts.stats_table` frame plus its total row: the key column left,
     then counts, then rates.
@@ -136,4 +151,5 @@ def stats_table_html(rows: pd.DataFrame, total: pd.DataFrame, key: str) -> str:
             f"</table>")
 
 
-__all__ = ["REPORT_CSS", "breakable", "cell_text", "rate_cell", "scroll_box", "stats_table_html"]
+__all__ = ["REPORT_CSS", "REPORT_ROWS", "breakable", "cell_text", "first_rows", "rate_cell", "scroll_box",
+           "stats_table_html"]

@@ -42,7 +42,8 @@ def test_the_largest_campaigns_get_a_panel_each_on_one_scale_and_the_rest_are_na
     assert titles == ["<b>A</b> · 20 reach outs", "<b>C</b> · 20 reach outs"]
     assert figure_notes(fig)[-1] == ("Not shown (2 smaller campaigns, reach outs in these weeks): B (4), "
                                      "&lt;b&gt;D&lt;/b&gt; (1).")  # escaped: plotly renders HTML in text
-    assert fig.layout.height == 110 + 2 * 118
+    # the panels keep their 2 x 118 px whatever the note's length: the note's lines make the figure taller
+    assert fig.layout.margin.b > 40 and fig.layout.height - fig.layout.margin.b == 110 + 2 * 118 - 40
 
 
 def test_every_campaign_shown_when_there_are_few_and_nothing_to_show_says_so() -> None:
@@ -53,3 +54,15 @@ def test_every_campaign_shown_when_there_are_few_and_nothing_to_show_says_so() -
     assert figure_notes(empty) == ["No reach outs in these weeks."] and len(empty.data) == 0
     with pytest.raises(ValueError, match="top"):
         campaign_trends(FRAME, WINDOW, top=0)
+
+
+def test_hundreds_of_long_named_campaigns_name_five_and_count_the_rest() -> None:
+    import pandas as pd
+
+    names = [f"  Campaign {i:03d} – a very long campaign name for the platform data team #{i} " for i in range(250)]
+    frame = pd.concat([FRAME.assign(campaign=name) for name in names], ignore_index=True)
+    fig = campaign_trends(frame, WINDOW, top=6)
+    note = figure_notes(fig)[-1]
+    assert note.startswith("Not shown (244 smaller campaigns, reach outs in these weeks): ")
+    assert note.endswith(" and 239 more.") and note.count("Campaign") == 5
+    assert fig.layout.height - fig.layout.margin.b == 110 + 6 * 118 - 40

@@ -27,7 +27,7 @@ TOP_CAMPAIGNS = 6
 #: height of one panel in pixels (the figure adds its margins)
 PANEL_PX = 118
 #: campaigns named one by one in the note before "and N more"
-NAMED_MAX = 12
+NAMED_MAX = 5
 _COLOUR = RATE_COLORS["response_rate"]
 
 
@@ -119,6 +119,7 @@ def campaign_trends(by_week: pd.DataFrame, window: Sequence[str], *, key: str = 
     fig.update_xaxes(type="category", tickmode="array", tickvals=window[::-2], ticktext=names[::-2],
                      fixedrange=True, categoryorder="array", categoryarray=window)
     set_note(fig, _notes(rest, sizes, shown, key), below_px=44, bottom=40)
+    fig.layout.height += fig.layout.margin.b - 40  # (a long note makes the figure taller, not the panels flatter)
     return fig
 
 
@@ -132,7 +133,7 @@ def _notes(rest: list[str], sizes: pd.Series, shown: list[str], key: str) -> lis
         return ["No reach outs in these weeks."]
     notes = ["Dashed: all campaigns together; band: 95 % interval; open circle: week still filling in."]
     if rest:
-        named = ", ".join(f"{display_label(name)} ({fmt_count(sizes[name])})" for name in rest[:NAMED_MAX])
+        named = ", ".join(f"{display_label(name, 32)} ({fmt_count(sizes[name])})" for name in rest[:NAMED_MAX])
         more = f" and {len(rest) - NAMED_MAX} more" if len(rest) > NAMED_MAX else ""
         notes.append(f"Not shown ({plural(len(rest), 'smaller ' + key)}, reach outs in these weeks): {named}{more}.")
     return notes

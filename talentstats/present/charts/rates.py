@@ -49,7 +49,7 @@ def rate_frame(stats: pd.DataFrame, key: str, rate: str) -> pd.DataFrame:
 
 
 def rate_chart(stats: pd.DataFrame, key: str | None = None, rates: Sequence[str] = RATE_CHART_METRICS, *,
-               title: str | None = None) -> go.Figure:
+               title: str | None = None, limit: int | None = None) -> go.Figure:
     """Dot and whisker of each group's rate with its 95 % Wilson interval, one panel per rate (stacked), groups
     sorted by that rate (highest on top), ``n = <denominator>`` beside each name, a dashed line at the rate of
     all groups together. A group whose rate is unknown (no denominator, opens unknown) gets no dot and is named
@@ -60,6 +60,8 @@ def rate_chart(stats: pd.DataFrame, key: str | None = None, rates: Sequence[str]
         key: the group column (campaign, sender, ...); default the frame's first column.
         rates: the rates shown, one panel each (keys of :data:`~talentstats.stats.intervals.RATE_PARTS`).
         title: the chart title (default none: a report section names it).
+        limit: show only this many groups, those with the largest denominators (a note says so; the dashed
+            line and "all" are still every group's).
 
     Returns:
         The figure: per panel a dot-and-whisker trace, the rate at the whisker's end and the names (with n)
@@ -72,32 +74,46 @@ def rate_chart(stats: pd.DataFrame, key: str | None = None, rates: Sequence[str]
         raise ValueError(f"rates must be some of {list(RATE_PARTS)}, got {rates}")
     require_columns(stats, [key, *{c for r in rates for c in RATE_PARTS[r]}], "rate_chart")
     frames = [rate_frame(stats, key, r) for r in rates]  # (one frame per panel: two by default)
-    rows = max(len(stats), 1)
+    titles = [_panel_title(r, f) for r, f in zip(rates, frames, strict=True)]
+    overall = [_overall(f) for f in frames]
+    notes = []
+    if limit is not None and len(stats) > limit:
+        den = RATE_PARTS[rates[0]][1]
+        keep = set(stats.nlargest(limit, den, keep="first")[key].astype("string"))
+        frames = [f[f["key"].isin(keep)].reset_index(drop=True) for f in frames]
+        notes.append(f"The {limit} largest of {len(stats):,} groups by {den.replace('_', ' ')}; "
+                     "the dashed line and 'all' are every group.")
+    rows = max(len(frames[0]), 1)
     fig = make_subplots(rows=len(rates), cols=1)
     fig.update_layout(base_layout("rates", title or "", height=len(rates) * (PANEL_PX + ROW_PX * rows) + 20,
                                   meta={"key": key, "rates": rates}, showlegend=False))
     fig.update_layout(margin={"l": 10, "r": 20, "t": 34 if title else 24, "b": 30})
-    notes = []
     for i, (rate, frame) in enumerate(zip(rates, frames, strict=True), start=1):  # (one panel per rate)
-        _panel(fig, i, rate, frame)
+        _panel(fig, i, rate, frame, overall[i - 1])
         missing = frame.loc[frame["rate"].isna(), "label"]
         if len(missing):
             notes.append(f"{METRIC_LABELS[rate]} unknown for {', '.join(missing.head(3))}"
                          f"{f' and {len(missing) - 3} more' if len(missing) > 3 else ''}.")
     set_note(fig, notes, below_px=36, bottom=30)
-    _space_panels(fig, [_panel_title(r, f) for r, f in zip(rates, frames, strict=True)], rows)
+    _space_panels(fig, titles, rows)
     return fig
 
 
-def _panel_title(rate: str, frame: pd.DataFrame) -> str:
+def _overall(frame: pd.DataFrame) -> float:
+    """The rate of all groups together (those whose rate is known)."""
     known = frame["rate"].notna()
     n = frame.loc[known, "n"].sum()
-    overall = frame.loc[known, "x"].sum() / n if n else np.nan
+    return frame.loc[known, "x"].sum() / n if n else np.nan
+
+
+def _panel_title(rate: str, frame: pd.DataFrame) -> str:
+    n = frame.loc[frame["rate"].notna(), "n"].sum()
+    overall = _overall(frame)
     return (f"<b>{METRIC_LABELS[rate]}</b>  <span style='font-size:12px;color:#52606d'>all: {fmt_rate(overall)}"
             f" of {fmt_count(n)} (dashed)</span>")
 
 
-def _panel(fig: go.Figure, row: int, rate: str, frame: pd.DataFrame) -> None:
+def _panel(fig: go.Figure, row: int, rate: str, frame: pd.DataFrame, overall: float) -> None:
     """One rate's dots, whiskers, value texts and the line of all groups together."""
     colour = RATE_COLORS.get(rate, "#3B6FB6")
     what = RATE_PARTS[rate][1].replace("_", " ")
@@ -121,12 +137,10 @@ def _panel(fig: go.Figure, row: int, rate: str, frame: pd.DataFrame) -> None:
     fig.add_trace(go.Scatter(x=np.zeros(len(frame)), y=y - 0.46, mode="text", text=names, textposition="middle right",
                              textfont={"size": 12.5}, hoverinfo="skip", cliponaxis=False,
                              name=f"{METRIC_LABELS[rate]} names"), row=row, col=1)
-    known = frame["rate"].notna()
-    n = frame.loc[known, "n"].sum()
-    if n:
-        fig.add_vline(x=frame.loc[known, "x"].sum() / n, line={"dash": "dash", "color": "#9aa5b1", "width": 1},
+    if pd.notna(overall):
+        fig.add_vline(x=overall, line={"dash": "dash", "color": "#9aa5b1", "width": 1},
                       row=row, col=1)
-    top = frame["high"].max()
+    top = pd.Series([frame["high"].max(), overall], dtype="float64").max()  # (the line of all groups on the axis)
     fig.update_xaxes(range=[0, rate_axis_top(float(top) * 1.12 if pd.notna(top) else 0.0)], tickformat=".0%",
                      zeroline=False, row=row, col=1)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, row=row, col=1,
