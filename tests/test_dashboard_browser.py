@@ -108,6 +108,7 @@ def test_fast_offline_and_nothing_clipped(served: tuple[str, Path], width: int, 
             assert page.evaluate("""() => Array.from(document.querySelectorAll('.modebar-container')).every(
                 m => !m.getBoundingClientRect().width)""")  # no plotly toolbar over the titles
             assert not page.locator(".ts-skeleton").is_visible() and not page.get_by_text("updated in").count()
+            assert not page.locator("pre").filter(has_text="Changes compare with").count()  # (the KPI text cell)
             _screenshot(page, ARTIFACTS / name, width)
             page.set_viewport_size({"width": width, "height": 900})
             page.wait_for_timeout(800)

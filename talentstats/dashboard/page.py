@@ -75,9 +75,14 @@ def write_kernelspec(data: Path) -> None:
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
 
 
+#: the tag of a notebook cell for JupyterLab and the tests only, left out of the served page
+OFF_PAGE = "off-page"
+
+
 def prepare_notebook(notebook: Path, data_dir: Path) -> None:
-    """Set a notebook's kernel to :data:`KERNEL_NAME`, then sign it with the key and signature store in
-    ``data_dir`` (created), as a Jupyter server given ``--NotebookNotary.data_dir=data_dir`` checks it.
+    """Leave out the cells tagged :data:`OFF_PAGE`, set the notebook's kernel to :data:`KERNEL_NAME`, then sign it
+    with the key and signature store in ``data_dir`` (created), as a Jupyter server given
+    ``--NotebookNotary.data_dir=data_dir`` checks it.
 
     Args:
         notebook: the notebook file (rewritten).
@@ -89,6 +94,7 @@ def prepare_notebook(notebook: Path, data_dir: Path) -> None:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(notebook, as_version=4)
+    nb.cells = [c for c in nb.cells if OFF_PAGE not in c.get("metadata", {}).get("tags", [])]
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "talentstats dashboard", "language": "python"}
     nbformat.write(nb, notebook)
     NotebookNotary(data_dir=str(data_dir)).sign(nb)

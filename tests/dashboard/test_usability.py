@@ -149,3 +149,26 @@ def test_a_box_hidden_while_ticked_picks_nothing() -> None:
     p.search.value = "cy"  # only box 0 shows now; box 2 was ticked in a browser that had not seen the search yet
     p.boxes[2].value = True
     assert p.value == () and p.boxes[2].value is False
+
+
+
+def test_the_served_page_leaves_out_the_cells_tagged_off_page(tmp_path):
+    """The KPI text cell is for nbval and JupyterLab: the copy Voilà serves has every other cell, and is signed."""
+    import shutil
+
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    from talentstats.dashboard.page import KERNEL_NAME, OFF_PAGE, prepare_notebook
+    from talentstats.serve import dashboard_notebook as packaged_notebook
+
+    source = nbformat.read(packaged_notebook(), as_version=4)
+    off = [c for c in source.cells if OFF_PAGE in c.metadata.get("tags", [])]
+    assert len(off) == 1 and "kpi_text()" in off[0].source
+    served = tmp_path / "served.ipynb"
+    shutil.copy(packaged_notebook(), served)
+    prepare_notebook(served, tmp_path / "notary")
+    nb = nbformat.read(served, as_version=4)
+    assert [c.source for c in nb.cells] == [c.source for c in source.cells if c is not off[0]]
+    assert nb.metadata["kernelspec"]["name"] == KERNEL_NAME
+    assert NotebookNotary(data_dir=str(tmp_path / "notary")).check_signature(nb)
