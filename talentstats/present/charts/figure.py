@@ -36,7 +36,13 @@ def figure_meta(fig: go.Figure, kind: str) -> dict[str, Any]:
 
 def base_layout(kind: str, title: str, height: int, **extra: Any) -> go.Layout:
     """Shared look: white template, left title, fixed height, responsive width, one hidden note annotation."""
-    return go.Layout(
+    return go.Layout(**layout_spec(kind, title, height, **extra))
+
+
+def layout_spec(kind: str, title: str, height: int, **extra: Any) -> dict[str, Any]:
+    """:func:`base_layout` as a plain dict, for a figure built in one ``go.Figure(data=..., layout=...)`` call
+    (plotly validates a layout once then, instead of at every update of a figure with many subplot axes)."""
+    return dict(
         template="plotly_white",
         title={
             "text": escape_label(title),
@@ -84,10 +90,41 @@ def set_note(fig: go.Figure, notes: Sequence[str], *, below_px: int, bottom: int
 
     Long notes are wrapped (plotly does not wrap text); the notes themselves are kept in ``layout.meta``.
     """
-    lines = [part for note in notes for part in textwrap.wrap(note, NOTE_WIDTH, break_on_hyphens=False)]
-    fig.layout.annotations[0].update(text="<br>".join(lines), visible=bool(lines), yshift=-below_px)
-    fig.layout.margin.b = max(bottom, below_px + 18 * len(lines) + 16) if lines else bottom
+    note, margin_b = note_spec(notes, below_px=below_px, bottom=bottom)
+    fig.layout.annotations[0].update(note)
+    fig.layout.margin.b = margin_b
     fig.layout.meta = {**fig.layout.meta, "notes": list(notes)}
+
+
+def note_spec(notes: Sequence[str], *, below_px: int, bottom: int) -> tuple[dict[str, Any], int]:
+    """What :func:`set_note` sets, for a layout dict: the note annotation's update and the bottom margin."""
+    lines = [part for note in notes for part in textwrap.wrap(note, NOTE_WIDTH, break_on_hyphens=False)]
+    margin_b = max(bottom, below_px + 18 * len(lines) + 16) if lines else bottom
+    return {"text": "<br>".join(lines), "visible": bool(lines), "yshift": -below_px}, margin_b
+
+
+def set_note_spec(layout: dict[str, Any], notes: Sequence[str], *, below_px: int, bottom: int) -> None:
+    """:func:`set_note` on a layout dict made by :func:`layout_spec`."""
+    note, layout["margin"]["b"] = note_spec(notes, below_px=below_px, bottom=bottom)
+    layout["annotations"][0].update(note)
+    layout["meta"] = {**layout["meta"], "notes": list(notes)}
+
+
+def subplot_grid(rows: int, **kwargs: Any) -> dict[str, Any]:
+    """The axes (and subplot titles) ``make_subplots(rows=rows, cols=1, **kwargs)`` lays out, as a plain layout
+    dict without a template: axis ``i`` (from 1) is ``xaxis``/``yaxis`` then ``xaxis2``/``yaxis2``..."""
+    from plotly.subplots import make_subplots
+
+    layout = make_subplots(rows=rows, cols=1, **kwargs).layout.to_plotly_json()
+    layout.pop("template", None)
+    return layout
+
+
+def axis_names(row: int) -> tuple[str, str]:
+    """The x and y axis of panel ``row`` (from 1) of a one-column grid, as traces name them: ``x``/``y``,
+    ``x2``/``y2``... (the layout's keys are ``xaxis``/``yaxis``, ``xaxis2``/``yaxis2``...)."""
+    suffix = "" if row == 1 else str(row)
+    return f"x{suffix}", f"y{suffix}"
 
 
 def figure_notes(fig: go.Figure) -> list[str]:

@@ -11,13 +11,20 @@ Scatter traces only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from talentstats.present.charts.figure import base_layout, rate_axis_top, require_columns, set_note
+from talentstats.present.charts.figure import (
+    axis_names,
+    layout_spec,
+    rate_axis_top,
+    require_columns,
+    set_note_spec,
+    subplot_grid,
+)
 from talentstats.present.charts.style import RATE_COLORS, TICK_LABEL_MAX, display_label, plural, raw_label
 from talentstats.present.formats import fmt_count, fmt_rate
 from talentstats.stats.intervals import wilson
@@ -81,19 +88,21 @@ def campaign_trends(by_week: pd.DataFrame, window: Sequence[str], *, key: str = 
     order = [name for name in order if sizes[name] > 0]
     shown, rest = order[:top], order[top:]
     rows = max(1, len(shown))
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=min(0.3 / rows, 0.12),
+    # (built as plain dicts and validated once by go.Figure: plotly's updates of a figure with many subplot axes
+    # re-validate its whole layout each time)
+    grid = subplot_grid(rows, shared_xaxes=True, vertical_spacing=min(0.3 / rows, 0.12),
                         subplot_titles=[_panel_title(name, int(sizes[name])) for name in shown] or [""])
-    titles = [{**a.to_plotly_json(), "x": 0, "xanchor": "left", "font": {"size": 13}} for a in fig.layout.annotations]
-    fig.update_layout(base_layout("campaign_trends", "Response rate by campaign, week by week",
-                                  height=110 + PANEL_PX * rows, showlegend=False, hovermode="closest",
-                                  meta={"groups": shown, "left_out": rest}))
-    fig.layout.annotations = [fig.layout.annotations[0], *titles]  # the note first (set_note), then the titles
+    titles = [{**a, "x": 0, "xanchor": "left", "font": {"size": 13}} for a in grid.pop("annotations", [])]
+    layout = layout_spec("campaign_trends", "Response rate by campaign, week by week", height=110 + PANEL_PX * rows,
+                         showlegend=False, hovermode="closest", meta={"groups": shown, "left_out": rest}, **grid)
+    layout["annotations"] = [layout["annotations"][0], *titles]  # the note first (set_note), then the titles
     all_reach, all_resp = reach.sum(axis=0).to_numpy(), resp.sum(axis=0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         overall = np.where(all_reach > 0, all_resp / np.where(all_reach > 0, all_reach, 1), np.nan)
     names = [f"{pd.Timestamp(w):%b} {pd.Timestamp(w).day}" for w in window]
     symbols = ["circle-open" if i in set(filling_in) else "circle" for i in range(len(window))]
     top_rate = 0.0
+    data: list[dict[str, Any]] = []
     for row, name in enumerate(shown, start=1):  # (at most `top` panels)
         n, x = reach.loc[name].to_numpy(), resp.loc[name].to_numpy()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -102,25 +111,29 @@ def campaign_trends(by_week: pd.DataFrame, window: Sequence[str], *, key: str = 
         top_rate = max(top_rate, float(np.nanmax(np.append(rate, overall), initial=0.0)))
         bx, by = _band(window, np.asarray(low), np.asarray(high))
         label = display_label(name)
-        fig.add_trace(go.Scatter(x=bx, y=by, fill="toself", mode="none", fillcolor="rgba(224,123,36,0.16)",
-                                 hoverinfo="skip", name=f"{label}: 95 % interval"), row=row, col=1)
-        fig.add_trace(go.Scatter(x=window, y=overall, mode="lines", line={"color": "#9aa5b1", "width": 1.5,
-                                                                        "dash": "dash"},
-                                 hoverinfo="skip", name="All campaigns"), row=row, col=1)
-        fig.add_trace(go.Scatter(
-            x=window, y=np.where(np.isfinite(rate), rate, None), mode="lines+markers", connectgaps=False,
+        xref, yref = axis_names(row)
+        axes = {"type": "scatter", "xaxis": xref, "yaxis": yref}
+        data.append(dict(axes, x=bx, y=by, fill="toself", mode="none", fillcolor="rgba(224,123,36,0.16)",
+                         hoverinfo="skip", name=f"{label}: 95 % interval"))
+        data.append(dict(axes, x=window, y=overall, mode="lines",
+                         line={"color": "#9aa5b1", "width": 1.5, "dash": "dash"}, hoverinfo="skip",
+                         name="All campaigns"))
+        data.append(dict(
+            axes, x=window, y=np.where(np.isfinite(rate), rate, None), mode="lines+markers", connectgaps=False,
             line={"color": _COLOUR, "width": 2}, marker={"size": 6, "symbol": symbols, "color": _COLOUR},
             name=label, hoverinfo="text",
             hovertext=[f"<b>{label}</b><br>Week of {w}: {fmt_rate(r)} ({fmt_count(k)} of {fmt_count(m)})"
                        + ("<br><i>still filling in</i>" if s == "circle-open" else "")
-                       for w, r, k, m, s in zip(names, rate, x, n, symbols, strict=True)]), row=row, col=1)
-    fig.update_yaxes(range=[0, rate_axis_top(top_rate)], tickformat=".0%", nticks=3, fixedrange=True)
+                       for w, r, k, m, s in zip(names, rate, x, n, symbols, strict=True)]))
+    for axis in [k for k in layout if k.startswith("yaxis")]:
+        layout[axis].update(range=[0, rate_axis_top(top_rate)], tickformat=".0%", nticks=3, fixedrange=True)
     # every other week labelled, the newest included: six labels fit a phone's width
-    fig.update_xaxes(type="category", tickmode="array", tickvals=window[::-2], ticktext=names[::-2],
-                     fixedrange=True, categoryorder="array", categoryarray=window)
-    set_note(fig, _notes(rest, sizes, shown, key), below_px=44, bottom=40)
-    fig.layout.height += fig.layout.margin.b - 40  # (a long note makes the figure taller, not the panels flatter)
-    return fig
+    for axis in [k for k in layout if k.startswith("xaxis")]:
+        layout[axis].update(type="category", tickmode="array", tickvals=window[::-2], ticktext=names[::-2],
+                            fixedrange=True, categoryorder="array", categoryarray=window)
+    set_note_spec(layout, _notes(rest, sizes, shown, key), below_px=44, bottom=40)
+    layout["height"] += layout["margin"]["b"] - 40  # (a long note makes the figure taller, not the panels flatter)
+    return go.Figure(data=data, layout=layout)
 
 
 def _panel_title(name: str, n: int) -> str:

@@ -5,14 +5,20 @@ like one on 3,000. A frame in, a figure out (no update pair)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from talentstats.present.charts.figure import base_layout, rate_axis_top, require_columns, set_note
+from talentstats.present.charts.figure import (
+    axis_names,
+    layout_spec,
+    rate_axis_top,
+    require_columns,
+    set_note_spec,
+    subplot_grid,
+)
 from talentstats.present.charts.style import BLANK_LABEL, RATE_COLORS, TICK_LABEL_MAX, escape_label
 from talentstats.present.formats import METRIC_LABELS, fmt_count, fmt_rate
 from talentstats.stats.intervals import RATE_PARTS, wilson
@@ -84,19 +90,24 @@ def rate_chart(stats: pd.DataFrame, key: str | None = None, rates: Sequence[str]
         notes.append(f"The {limit} largest of {len(stats):,} groups by {den.replace('_', ' ')}; "
                      "the dashed line and 'all' are every group.")
     rows = max(len(frames[0]), 1)
-    fig = make_subplots(rows=len(rates), cols=1)
-    fig.update_layout(base_layout("rates", title or "", height=len(rates) * (PANEL_PX + ROW_PX * rows) + 20,
-                                  meta={"key": key, "rates": rates}, showlegend=False))
-    fig.update_layout(margin={"l": 10, "r": 20, "t": 34 if title else 24, "b": 30})
+    # (built as plain dicts and validated once by go.Figure: plotly's per-axis updates of a subplot figure
+    # re-validate its whole layout each time)
+    layout = layout_spec("rates", title or "", height=len(rates) * (PANEL_PX + ROW_PX * rows) + 20,
+                         meta={"key": key, "rates": rates}, showlegend=False, shapes=[],
+                         **subplot_grid(len(rates)))
+    layout["margin"] = {"l": 10, "r": 20, "t": 34 if title else 24, "b": 30}
+    data: list[dict[str, Any]] = []
     for i, (rate, frame) in enumerate(zip(rates, frames, strict=True), start=1):  # (one panel per rate)
-        _panel(fig, i, rate, frame, overall[i - 1])
+        _panel(data, layout, i, rate, frame, overall[i - 1])
         missing = frame.loc[frame["rate"].isna(), "label"]
         if len(missing):
             notes.append(f"{METRIC_LABELS[rate]} unknown for {', '.join(missing.head(3))}"
                          f"{f' and {len(missing) - 3} more' if len(missing) > 3 else ''}.")
-    set_note(fig, notes, below_px=36, bottom=30)
-    _space_panels(fig, titles, rows)
-    return fig
+    set_note_spec(layout, notes, below_px=36, bottom=30)
+    _space_panels(layout, titles, rows)
+    if not layout["shapes"]:
+        del layout["shapes"]
+    return go.Figure(data=data, layout=layout)
 
 
 def _overall(frame: pd.DataFrame) -> float:
@@ -113,8 +124,10 @@ def _panel_title(rate: str, frame: pd.DataFrame) -> str:
             f" of {fmt_count(n)} (dashed)</span>")
 
 
-def _panel(fig: go.Figure, row: int, rate: str, frame: pd.DataFrame, overall: float) -> None:
-    """One rate's dots, whiskers, value texts and the line of all groups together."""
+def _panel(data: list[dict[str, Any]], layout: dict[str, Any], row: int, rate: str, frame: pd.DataFrame,
+           overall: float) -> None:
+    """One rate's dots, whiskers, value texts and the line of all groups together (traces into ``data``, the
+    panel's axes and line into ``layout``)."""
     colour = RATE_COLORS.get(rate, "#3B6FB6")
     what = RATE_PARTS[rate][1].replace("_", " ")
     names = frame["label"] + "  <span style='color:#5f6b7a'>n = " + frame["n"].map(fmt_count) + "</span>"
@@ -124,30 +137,32 @@ def _panel(fig: go.Figure, row: int, rate: str, frame: pd.DataFrame, overall: fl
              + low_text + " – " + high_text + ")<br>" + frame["x"].map(fmt_count) + " of "
              + frame["n"].map(fmt_count) + " " + what)
     y = np.arange(len(frame), dtype="float64")  # (top to bottom; the names sit half a row above their whisker)
-    fig.add_trace(go.Scatter(
-        x=frame["rate"], y=y, mode="markers", name=METRIC_LABELS[rate], hovertext=hover, hoverinfo="text",
+    xref, yref = axis_names(row)
+    axes = {"type": "scatter", "xaxis": xref, "yaxis": yref}
+    data.append(dict(
+        axes, x=frame["rate"], y=y, mode="markers", name=METRIC_LABELS[rate], hovertext=hover, hoverinfo="text",
         marker={"color": colour, "size": 9, "line": {"width": 1, "color": "white"}},
         error_x={"type": "data", "symmetric": False, "array": frame["high"] - frame["rate"],
                  "arrayminus": frame["rate"] - frame["low"], "color": colour, "thickness": 2, "width": 5},
-    ), row=row, col=1)
-    fig.add_trace(go.Scatter(x=frame["high"].fillna(0.0), y=y, mode="text", text=" " + rate_text,
-                             textposition="middle right", textfont={"size": 11.5, "color": "#3e4c59"},
-                             hoverinfo="skip", cliponaxis=False, name=f"{METRIC_LABELS[rate]} value"),
-                  row=row, col=1)
-    fig.add_trace(go.Scatter(x=np.zeros(len(frame)), y=y - 0.46, mode="text", text=names, textposition="middle right",
-                             textfont={"size": 12.5}, hoverinfo="skip", cliponaxis=False,
-                             name=f"{METRIC_LABELS[rate]} names"), row=row, col=1)
-    if pd.notna(overall):
-        fig.add_vline(x=overall, line={"dash": "dash", "color": "#9aa5b1", "width": 1},
-                      row=row, col=1)
+    ))
+    data.append(dict(axes, x=frame["high"].fillna(0.0), y=y, mode="text", text=" " + rate_text,
+                     textposition="middle right", textfont={"size": 11.5, "color": "#3e4c59"}, hoverinfo="skip",
+                     cliponaxis=False, name=f"{METRIC_LABELS[rate]} value"))
+    data.append(dict(axes, x=np.zeros(len(frame)), y=y - 0.46, mode="text", text=names, textposition="middle right",
+                     textfont={"size": 12.5}, hoverinfo="skip", cliponaxis=False,
+                     name=f"{METRIC_LABELS[rate]} names"))
+    if pd.notna(overall):  # (what fig.add_vline(row=row, col=1) adds)
+        layout["shapes"].append({"type": "line", "x0": overall, "x1": overall, "xref": xref, "y0": 0, "y1": 1,
+                                 "yref": f"{yref} domain",
+                                 "line": {"dash": "dash", "color": "#9aa5b1", "width": 1}})
     top = pd.Series([frame["high"].max(), overall], dtype="float64").max()  # (the line of all groups on the axis)
-    fig.update_xaxes(range=[0, rate_axis_top(float(top) * 1.12 if pd.notna(top) else 0.0)], tickformat=".0%",
-                     zeroline=False, row=row, col=1)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, row=row, col=1,
-                     range=[len(frame) - 0.6, -0.85])
+    layout[f"xaxis{xref[1:]}"].update(range=[0, rate_axis_top(float(top) * 1.12 if pd.notna(top) else 0.0)],
+                                      tickformat=".0%", zeroline=False)
+    layout[f"yaxis{yref[1:]}"].update(showticklabels=False, showgrid=False, zeroline=False,
+                                      range=[len(frame) - 0.6, -0.85])
 
 
-def _space_panels(fig: go.Figure, titles: list[str], rows: int) -> None:
+def _space_panels(layout: dict[str, Any], titles: list[str], rows: int) -> None:
     """Each panel's share of the height (its rows, plus room for the axis of the one above and its own title),
     and its title above it."""
     panels = len(titles)
@@ -155,9 +170,10 @@ def _space_panels(fig: go.Figure, titles: list[str], rows: int) -> None:
     height = (1.0 - gap * panels) / panels
     for i, text in enumerate(titles):  # (one domain per panel)
         top = 1.0 - gap * 0.45 - i * (height + gap)
-        fig.layout[f"yaxis{'' if i == 0 else i + 1}"].domain = [max(top - height, 0.0), top]
-        fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=top, xanchor="left", yanchor="bottom",
-                           showarrow=False, yshift=4, font={"size": 13.5}, name="panel title")
+        layout[f"yaxis{'' if i == 0 else i + 1}"]["domain"] = [max(top - height, 0.0), top]
+        layout["annotations"].append({"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": top,
+                                      "xanchor": "left", "yanchor": "bottom", "showarrow": False, "yshift": 4,
+                                      "font": {"size": 13.5}, "name": "panel title"})
 
 
 __all__ = ["RATE_CHART_METRICS", "rate_chart", "rate_frame"]
