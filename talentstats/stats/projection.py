@@ -18,7 +18,10 @@ import narwhals as nw
 import numpy as np
 
 from talentstats.errors import UsageError
-from talentstats.stats.arrival import _eager_pandas, _instant, newest_instant, triangle
+from talentstats.stats.arrival import TRIANGLE_METRICS, _eager_pandas, _instant, _triangle_weeks, newest_instant
+from talentstats.stats.metrics import responded_expr
+from talentstats.stats.periods import range_instants, zone
+from talentstats.stats.timekeys import day_number, local_date_key, monday_number
 
 SNAPSHOT_COLUMNS: tuple[str, ...] = ("created_week", "lag_weeks", "count", "reach_outs")
 PROJECTION_COLUMNS: tuple[str, ...] = ("created_week", "lag_weeks", "reach_outs", "count", "rate",
@@ -32,25 +35,69 @@ def snapshots(reach_outs: Any, end: dt.date | str, weeks: int, tz: str = "UTC", 
     j = 0 … weeks − 1 (pandas): ``count`` = its events known then (all ages summed), ``reach_outs`` = its reach
     outs created by then, ``lag_weeks`` = whole weeks from its Monday 00:00 (in ``tz``) to the snapshot.
 
-    One :func:`~talentstats.stats.arrival.triangle` per snapshot (so the same definitions: responses with a
-    known ``responded_at``, opens with a known ``first_opened_at``); ``as_of`` defaults to the newest instant.
+    The numbers of one :func:`~talentstats.stats.arrival.triangle` per snapshot, summed over ages (the same
+    definitions: responses with a known ``responded_at``, opens with a known ``first_opened_at``), counted in
+    one pass over the table: per local creation date, the reach outs created by each snapshot and the events
+    known by it (an event is never before its creation, so every event known at a snapshot lies in an age its
+    triangle emits). A week appears at the snapshots at or after its Monday 00:00. ``as_of`` defaults to the
+    newest instant.
     """
     import pandas as pd  # (a few rows per week)
 
     as_of = newest_instant(reach_outs) if as_of is None else _instant(as_of)
-    parts = []
-    if as_of is not None:
-        for j in range(int(weeks)):  # (one snapshot per week of history: a bounded handful of table scans)
-            tri = _eager_pandas(nw.from_native(triangle(reach_outs, end, weeks, tz, metric,
-                                                        as_of - dt.timedelta(days=7 * j))))
-            parts.append(tri.groupby("created_week", as_index=False)
-                         .agg(lag_weeks=("age_weeks", "max"), count=("count", "sum"),
-                              reach_outs=("reach_outs", "first")))
-    if not parts:
+    if as_of is None or int(weeks) < 1:
         return pd.DataFrame({c: pd.array([], dtype="str" if c == "created_week" else "Int64")
                              for c in SNAPSHOT_COLUMNS})
-    out = pd.concat(parts, ignore_index=True).astype({c: "Int64" for c in SNAPSHOT_COLUMNS[1:]})
+    if metric not in TRIANGLE_METRICS:  # (the checks of triangle, in its order)
+        raise UsageError(f"choose {', '.join(TRIANGLE_METRICS)}", parameter="metric", value=metric)
+    zone(tz, "tz")
+    first, last = _triangle_weeks(end, weeks)
+    cuts = [_instant(as_of - dt.timedelta(days=7 * j)) for j in range(int(weeks))]
+    known, reach = _known_by(reach_outs, TRIANGLE_METRICS[metric], first, last, cuts, tz)
+    epoch = dt.date(1970, 1, 1)
+    mondays = (first - epoch).days + 7 * np.arange(weeks, dtype="int64")
+    local = pd.DatetimeIndex(pd.to_datetime(mondays, unit="D"))
+    # the instant each week starts: Monday 00:00 in tz (as triangle: a missing midnight is the next instant)
+    starts = local.tz_localize(zone(tz), ambiguous=np.ones(weeks, dtype=bool),
+                               nonexistent="shift_forward").tz_convert("UTC")
+    iso = pd.to_datetime(pd.Series(mondays), unit="D").dt.isocalendar()
+    labels = iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
+    parts = []
+    for j, cut in enumerate(cuts):  # (a few weeks of snapshots: small arrays)
+        ages = np.asarray((pd.Timestamp(cut) - starts) // pd.Timedelta(days=7), dtype="int64")
+        seen = ages >= 0
+        parts.append(pd.DataFrame({"created_week": labels[seen].to_numpy(), "lag_weeks": ages[seen],
+                                   "count": known[seen, j], "reach_outs": reach[seen, j]}))
+    out = pd.concat(parts, ignore_index=True).astype({"created_week": labels.dtype,
+                                                      **{c: "Int64" for c in SNAPSHOT_COLUMNS[1:]}})
     return out.sort_values(["created_week", "lag_weeks"], kind="stable").reset_index(drop=True)
+
+
+def _known_by(reach_outs: Any, event: str, first: dt.date, last: dt.date, cuts: list[Any],
+              tz: str) -> tuple[np.ndarray, np.ndarray]:
+    """In the engine, one pass: per creation week (first .. last Monday) and snapshot (``cuts``), the events
+    known and the reach outs created by it, as (weeks × snapshots) int arrays; the conditions of the triangle
+    (:func:`~talentstats.stats.arrival.triangle`) with ``as_of`` = each cut."""
+    created, at = nw.col("created_at"), nw.col(event)
+    counted = ~at.is_null() & (at >= created)
+    if event == "responded_at":
+        counted = counted & responded_expr()
+    lo, hi = range_instants(first, last + dt.timedelta(days=6), tz)
+    f = nw.from_native(reach_outs).filter((created >= lo) & (created < hi) & (created <= cuts[0]))
+    f = f.with_columns(_date=local_date_key(tz), _counted=counted)
+    # (0/1 integers summed: the flags of stats.metrics; Int8, a small fraction of the memory traffic)
+    flags = {**{f"_n{j}": (created <= c).cast(nw.Int8) for j, c in enumerate(cuts)},
+             **{f"_e{j}": (nw.col("_counted") & (at <= c)).cast(nw.Int8) for j, c in enumerate(cuts)}}
+    f = f.select("_date", **flags)
+    cells = nw.from_native(_eager_pandas(f.group_by("_date").agg(nw.col(*flags).sum())), eager_only=True)
+    cells = _eager_pandas(cells.with_columns(_week=monday_number(day_number(nw.col("_date")))))
+    by_week = cells.drop(columns="_date").groupby("_week").sum()
+    epoch = dt.date(1970, 1, 1)
+    weeks = (first - epoch).days + 7 * np.arange((last - first).days // 7 + 1, dtype="int64")
+    by_week = by_week.reindex(weeks, fill_value=0)
+    known = by_week[[f"_e{j}" for j in range(len(cuts))]].fillna(0).to_numpy(dtype="int64")
+    reach = by_week[[f"_n{j}" for j in range(len(cuts))]].fillna(0).to_numpy(dtype="int64")
+    return known, reach
 
 
 def _grid(snaps: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:

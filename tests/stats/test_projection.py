@@ -4,11 +4,15 @@ definitions on a hand-made table; the chain ladder arithmetic by hand."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from talentstats.errors import UsageError
+from talentstats.stats.arrival import newest_instant, triangle
 from talentstats.stats.projection import PROJECTION_COLUMNS, project, snapshots
 
 from .test_arrival import canonical, t
@@ -121,3 +125,26 @@ def test_snapshots_from_the_triangle():
     # expected final rate = (3 × 2/3 + 1 × 0) / (3 × 1 + 1 × 0.5) = 2 / 3.5; W48: 0 + (1 − 0.5) × 2 / 3.5 = 0.2857
     assert p["projected_rate"].iloc[1] == pytest.approx(0.5 * 2 / 3.5)
     assert snapshots(table.iloc[:0], "2026-11-24", 2).empty
+
+
+def triangle_snapshots(table: pd.DataFrame, end: str, weeks: int, tz: str, metric: str, as_of) -> pd.DataFrame:
+    """The snapshots as defined: one triangle per snapshot (as_of − 7·j days), summed over ages."""
+    parts = []
+    for j in range(weeks):  # (test code: the definition, one triangle per snapshot)
+        tri = triangle(table, end, weeks, tz, metric, as_of - dt.timedelta(days=7 * j))
+        parts.append(tri.groupby("created_week", as_index=False)
+                     .agg(lag_weeks=("age_weeks", "max"), count=("count", "sum"), reach_outs=("reach_outs", "first")))
+    out = pd.concat(parts, ignore_index=True).astype({"lag_weeks": "Int64", "count": "Int64", "reach_outs": "Int64"})
+    return out.sort_values(["created_week", "lag_weeks"], kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Pacific/Chatham"])
+@pytest.mark.parametrize("metric", ["responses", "opens"])
+def test_snapshots_counted_in_one_pass_are_the_triangles_of_each_snapshot(tz: str, metric: str):
+    from talentstats.load.loader import read_reach_outs
+
+    table = read_reach_outs([Path(__file__).resolve().parents[2] / "sample_data"]).table
+    for end, weeks, as_of in (("2026-11-22", 11, newest_instant(table)), ("2026-11-22", 4, t("2026-11-19 13:07")),
+                              ("2026-10-07", 3, t("2026-10-30 00:00")), ("2026-11-22", 1, t("2026-11-15 23:59"))):
+        pd.testing.assert_frame_equal(snapshots(table, end, weeks, tz, metric, as_of),
+                                      triangle_snapshots(table, end, weeks, tz, metric, as_of), check_exact=True)
