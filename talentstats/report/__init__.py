@@ -4,7 +4,8 @@
 to a snapshot (:mod:`talentstats.report.handoff`), and renders each period in turn in ONE notebook kernel
 (:mod:`~talentstats.report.execute`; started while the exports load, it reads the snapshot once), exporting
 the HTML (:mod:`~talentstats.report.export`) and printing every PDF in ONE Chromium (:mod:`~talentstats.report.pdf`),
-then the index (:mod:`~talentstats.report.index`).
+then the index (:mod:`~talentstats.report.index`). A period's files are exported, printed and moved into place by
+one worker thread while the next period's notebook runs (:mod:`~talentstats.report.inturn`), in period order.
 
 Writes are atomic: every file of a period (its report files, summary and the new index) is staged complete in a
 temporary folder inside ``out``, then renamed into place, so an interrupted run, a full disk or a failed render
@@ -47,6 +48,7 @@ from talentstats.report.export import (
 )
 from talentstats.report.handoff import HEADLINE_MIME, SNAPSHOT_NAME, read_headline, read_snapshot, write_snapshot
 from talentstats.report.index import SUMMARY_NAME, index_page, period_label, write_index
+from talentstats.report.inturn import render_in_turn
 from talentstats.report.needed import needed
 from talentstats.report.outdir import check_out, make_out, period_folder, writing
 from talentstats.report.pdf import PdfPrinter
@@ -163,11 +165,10 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
                 printer.start()  # (Chromium launches while the first notebook runs)
             step("Starting the notebook kernel")
             kernel.ready()
-            for period_start, period_end in periods:
-                rendered = render_period(snapshot, out, period_start, period_end, options=options, tz=tz,
-                                         campaigns=campaigns, title=title, formats=formats, paper=paper,
-                                         include_pii=include_pii, pdf_timeout=pdf_timeout, kernel=kernel,
-                                         printer=printer, on_step=step)
+            run = _Run(snapshot=Path(snapshot), out=out, options=options, tz=tz, campaigns=campaigns, title=title,
+                       formats=formats, paper=paper, include_pii=include_pii, pdf_timeout=pdf_timeout,
+                       kernel=kernel, printer=printer, step=step)
+            for rendered in render_in_turn(run, periods, _TEMP_PREFIX):
                 done.append(rendered)
                 if on_week is not None:
                     on_week(rendered)
@@ -253,33 +254,71 @@ def _render(snapshot: Path, out: Path, folder: Path, label: str, start: dt.date,
             paper: str, include_pii: bool, pdf_timeout: float, kernel: ReportKernel | None,
             printer: PdfPrinter | None, step: Callable[[str], object]) -> Rendered:
     """:func:`render_period` once its arguments are checked (write failures are the caller's to word)."""
-    params = {"snapshot": str(Path(snapshot).resolve()), "options": (options or LoadOptions()).to_parameters(),
-              "week": None, "start": start.isoformat(), "end": end.isoformat(), "tz": tz,
-              "campaigns": [str(c) for c in campaigns], "title": title, "include_pii": bool(include_pii)}
-    result = Rendered(folder)
+    run = _Run(snapshot=snapshot, out=out, options=options, tz=tz, campaigns=campaigns, title=title,
+               formats=formats, paper=paper, include_pii=include_pii, pdf_timeout=pdf_timeout, kernel=kernel,
+               printer=printer, step=step)
     with tempfile.TemporaryDirectory(prefix=_TEMP_PREFIX, dir=out) as tmp:
         executed = Path(tmp) / NOTEBOOK_NAME
-        step(f"{label}: notebook")
         try:
-            execute_notebook(params, executed, kernel=kernel)
+            run.notebook(executed, label, start, end)
         except ReportError as err:
-            kept = folder / "weekly_report.failed.ipynb"
-            if executed.exists():
-                atomic_write_bytes(kept, executed.read_bytes())
-                log = executed.with_suffix(".log")
-                if log.exists():
-                    atomic_write_bytes(kept.with_suffix(".log"), log.read_bytes())
-                raise ReportError(f"{err} (executed notebook kept at {kept})")
-            raise
-        result.headline = read_headline(executed)
-        staged = _export(executed, Path(tmp), formats, f"{title} — {label}", paper, f"{title} · {label}",
-                         pdf_timeout, printer, lambda what: step(f"{label}: {what}"))
-        summary = {**result.headline, "title": title, "label": label, "campaigns": list(campaigns),
+            raise run.kept(err, executed, folder)
+        return run.install(executed, label, folder)
+
+
+@dataclass
+class _Run:
+    """What every period of a run shares, and the two halves of rendering one period: its notebook (in the
+    kernel), then its files (HTML, PDF, summary, index) staged beside the executed notebook and moved into place."""
+
+    snapshot: Path
+    out: Path
+    options: LoadOptions | None
+    tz: str
+    campaigns: Sequence[str]
+    title: str
+    formats: Sequence[str]
+    paper: str
+    include_pii: bool
+    pdf_timeout: float
+    kernel: ReportKernel | None
+    printer: PdfPrinter | None
+    step: Callable[[str], object]
+
+    def notebook(self, executed: Path, label: str, start: dt.date, end: dt.date) -> None:
+        """Execute the period's notebook into ``executed`` (a ReportError when it fails)."""
+        params = {"snapshot": str(Path(self.snapshot).resolve()),
+                  "options": (self.options or LoadOptions()).to_parameters(), "week": None,
+                  "start": start.isoformat(), "end": end.isoformat(), "tz": self.tz,
+                  "campaigns": [str(c) for c in self.campaigns], "title": self.title,
+                  "include_pii": bool(self.include_pii)}
+        self.step(f"{label}: notebook")
+        execute_notebook(params, executed, kernel=self.kernel)
+
+    def kept(self, err: ReportError, executed: Path, folder: Path) -> ReportError:
+        """The error of a failed notebook, which is kept (with the kernel's log) in the period's folder."""
+        kept = folder / "weekly_report.failed.ipynb"
+        if not executed.exists():
+            return err
+        atomic_write_bytes(kept, executed.read_bytes())
+        log = executed.with_suffix(".log")
+        if log.exists():
+            atomic_write_bytes(kept.with_suffix(".log"), log.read_bytes())
+        return ReportError(f"{err} (executed notebook kept at {kept})")
+
+    def install(self, executed: Path, label: str, folder: Path) -> Rendered:
+        """Export, print and stage the period's files beside ``executed``, then move them into place."""
+        tmp = executed.parent
+        result = Rendered(folder, headline=read_headline(executed))
+        staged = _export(executed, tmp, self.formats, f"{self.title} — {label}", self.paper,
+                         f"{self.title} · {label}", self.pdf_timeout, self.printer,
+                         lambda what: self.step(f"{label}: {what}"))
+        summary = {**result.headline, "title": self.title, "label": label, "campaigns": list(self.campaigns),
                    "files": sorted(f"weekly_report.{k}" for k in staged)}
-        (Path(tmp) / SUMMARY_NAME).write_text(json.dumps(summary, indent=2), encoding="utf-8")
-        (Path(tmp) / "index.html").write_text(index_page(out, (label, summary)), encoding="utf-8")
+        (tmp / SUMMARY_NAME).write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        (tmp / "index.html").write_text(index_page(self.out, (label, summary)), encoding="utf-8")
         # everything is staged (a full disk has failed by now): rename into place, the summary and index last
-        folder = period_folder(out, label)  # (again: nothing is written through a link made meanwhile)
+        folder = period_folder(self.out, label)  # (again: nothing is written through a link made meanwhile)
         for kind in ("ipynb", "pdf", "html"):
             if kind in staged:
                 target = folder / f"weekly_report.{kind}"
@@ -288,11 +327,11 @@ def _render(snapshot: Path, out: Path, folder: Path, label: str, start: dt.date,
         for kind in FORMATS:  # a format not asked for this time must not linger from an earlier run
             if kind not in staged:
                 (folder / f"weekly_report.{kind}").unlink(missing_ok=True)
-        install_file(Path(tmp) / SUMMARY_NAME, folder / SUMMARY_NAME)
+        install_file(tmp / SUMMARY_NAME, folder / SUMMARY_NAME)
         for stale in ("weekly_report.failed.ipynb", "weekly_report.failed.log"):
             (folder / stale).unlink(missing_ok=True)
-        install_file(Path(tmp) / "index.html", out / "index.html")
-    return result
+        install_file(tmp / "index.html", self.out / "index.html")
+        return result
 
 
 def _export(executed: Path, tmp: Path, formats: Sequence[str], page_title: str, paper: str, footer: str,
