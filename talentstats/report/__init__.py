@@ -49,7 +49,7 @@ from talentstats.report.export import (
 from talentstats.report.handoff import HEADLINE_MIME, SNAPSHOT_NAME, read_headline, read_snapshot, write_snapshot
 from talentstats.report.index import SUMMARY_NAME, index_page, period_label, write_index
 from talentstats.report.inturn import render_in_turn
-from talentstats.report.needed import needed
+from talentstats.report.needed import needed_rows
 from talentstats.report.outdir import check_out, make_out, period_folder, writing
 from talentstats.report.pdf import PdfPrinter
 from talentstats.stats.metrics import newest_date
@@ -158,8 +158,8 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
         make_out(out)
         remove_stale_renders(out)
         with writing(out), tempfile.TemporaryDirectory(prefix=_TEMP_PREFIX, dir=out) as tmp:
-            snapshot = write_snapshot(needed(loaded, periods, tz, campaigns), Path(tmp) / SNAPSHOT_NAME,
-                                      pii=include_pii)
+            snapshot = write_snapshot(loaded, Path(tmp) / SNAPSHOT_NAME, pii=include_pii,
+                                      rows=needed_rows(loaded.table, periods, tz, campaigns))
             del loaded  # the kernel reads the snapshot: free the table while it runs
             if "pdf" in formats:
                 printer.start()  # (Chromium launches while the first notebook runs)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -32,7 +33,7 @@ _MESSAGES_KEY = b"talentstats.messages"
 SNAPSHOT_NAME = "snapshot.parquet"
 
 
-def write_snapshot(loaded: Loaded, path: str | Path, *, pii: bool = True) -> Path:
+def write_snapshot(loaded: Loaded, path: str | Path, *, pii: bool = True, rows: np.ndarray | None = None) -> Path:
     """Write a loaded table and its load report to one Parquet file, for :func:`read_snapshot`.
 
     The load report keeps its counts, files and the reasons of rejected rows (their raw values are left out).
@@ -42,18 +43,21 @@ def write_snapshot(loaded: Loaded, path: str | Path, *, pii: bool = True) -> Pat
         loaded: the canonical pandas table and its report (see :func:`talentstats.load.loader.load`).
         path: the file to write.
         pii: keep the prospect names and emails; without, their columns are written empty (all missing).
+        rows: a boolean mask of the table's rows to write (see :func:`talentstats.report.needed.needed_rows`);
+            None: all of them. The load report and the messages are written whole either way.
 
     Returns:
         ``path``.
     """
     path = Path(path)
-    frame = loaded.table
+    table = pa.Table.from_pandas(loaded.table, preserve_index=False)  # (zero-copy for the loader's columns)
+    if rows is not None:
+        table = table.filter(pa.array(rows, type=pa.bool_()))
     if not pii:
-        frame = frame.copy(deep=False)
         for column in PII:
-            if column in frame.columns:
-                frame[column] = frame[column].where(frame[column].isna())
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+            if column in table.column_names:
+                i = table.schema.get_field_index(column)
+                table = table.set_column(i, table.schema.field(i), pa.nulls(len(table), table.schema.field(i).type))
     meta = {**(table.schema.metadata or {}), _LOAD_KEY: json.dumps(_report_dict(loaded.report)).encode()}
     if loaded.messages is not None:
         messages = path.with_name(path.stem + ".messages.parquet")

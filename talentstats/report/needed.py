@@ -1,9 +1,9 @@
 """The rows a report run's notebook can use: the loaded table cut down before it is written to the snapshot.
 
-A weekly report reads a few weeks of a table that may hold years. :func:`needed` keeps every row any section of the
-packaged notebook can read for the periods rendered, and drops the rest, so the snapshot is written, read and
-scanned in a fraction of the time; every number stays the same. A row is kept when (after the run's campaign
-filter, which the notebook applies too):
+A weekly report reads a few weeks of a table that may hold years. :func:`needed_rows` marks every row any section
+of the packaged notebook can read for the periods rendered, and :func:`~talentstats.report.handoff.write_snapshot`
+leaves the rest out, so the snapshot is written, read and scanned in less time; every number stays the same. A
+row is kept when (after the run's campaign filter, which the notebook applies too):
 
 - it was created from the earliest date a section looks back to (:func:`lookback`: the 12-week trends, the
   previous period of the same-age comparison and of the activity, the creation weeks of "How replies arrive" and
@@ -41,7 +41,6 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from talentstats.load.accounting import Loaded
 from talentstats.report.execute import packaged_notebook
 from talentstats.stats.arrival import EVENT_COLUMNS
 from talentstats.stats.metrics import responded_expr
@@ -97,22 +96,21 @@ def lookback(periods: Sequence[tuple[dt.date, dt.date]], weeks: int) -> tuple[dt
     return min(created), max(max(e, monday_of(e) + dt.timedelta(days=6)) for _, e in periods), min(activity)
 
 
-def needed(loaded: Loaded, periods: Sequence[tuple[dt.date, dt.date]], tz: str,
-           campaigns: Sequence[str] = ()) -> Loaded:
-    """``loaded`` with only the rows the notebook can use for ``periods`` (see the module docstring); the same
-    ``loaded`` when its notebook calls a section not accounted for."""
+def needed_rows(table: pd.DataFrame, periods: Sequence[tuple[dt.date, dt.date]], tz: str,
+                campaigns: Sequence[str] = ()) -> np.ndarray | None:
+    """Which rows of ``table`` the notebook can use for ``periods`` (see the module docstring), as a boolean
+    mask for :func:`talentstats.report.handoff.write_snapshot`; None (all of them) when its notebook calls a
+    section not accounted for."""
     weeks = notebook_weeks()
     if weeks is None or not periods:
-        return loaded
-    table = loaded.table
-    if campaigns:
-        table = table[table["campaign"].isin([str(c) for c in campaigns])]
-    return Loaded(table.iloc[_kept(table, periods, tz, weeks)].reset_index(drop=True), loaded.report,
-                  loaded.messages)
+        return None
+    scope = table["campaign"].isin([str(c) for c in campaigns]).to_numpy(dtype=bool) if campaigns else None
+    return _kept(table, periods, tz, weeks, scope)
 
 
-def _kept(table: pd.DataFrame, periods: Sequence[tuple[dt.date, dt.date]], tz: str, weeks: int) -> np.ndarray:
-    """The positions of the rows to keep, in table order."""
+def _kept(table: pd.DataFrame, periods: Sequence[tuple[dt.date, dt.date]], tz: str, weeks: int,
+          scope: np.ndarray | None) -> np.ndarray:
+    """The mask of the rows to keep among those in ``scope`` (the campaigns' rows; None: all)."""
     first, last, active = lookback(periods, weeks)
     lo, _ = range_instants(first, first, tz)
     _, hi = range_instants(last, last, tz)
@@ -121,18 +119,24 @@ def _kept(table: pd.DataFrame, periods: Sequence[tuple[dt.date, dt.date]], tz: s
     keep = np.array((created >= lo) & (created < hi), dtype=bool)  # (a copy: to_numpy's may be read-only)
     for column in _ACTIVITY_EVENTS:
         if column in table.columns:
-            keep = keep | (table[column] >= since).to_numpy(dtype=bool, na_value=False)
-    responded = nw.from_native(table, eager_only=True).select(_r=responded_expr())["_r"].to_numpy()
-    keep = keep | np.asarray(responded, dtype=bool)
+            keep |= (table[column] >= since).to_numpy(dtype=bool, na_value=False)
+    keep |= np.asarray(nw.from_native(table, eager_only=True).select(_r=responded_expr())["_r"].to_numpy(),
+                       dtype=bool)
+    if scope is not None:
+        keep &= scope
     for column in EVENT_COLUMNS:  # the newest instant of each: "as of"
-        if column in table.columns and table[column].notna().any():
-            keep[_position(table[column], table[column].max())] = True
+        if column in table.columns:
+            values = table[column] if scope is None else table[column].where(scope)
+            if values.notna().any():
+                keep[_position(values, values.max())] = True
     for column in _KNOWN_ANYWHERE:
         if column in table.columns:
             known = table[column].notna().to_numpy(dtype=bool)
+            if scope is not None:
+                known = known & scope
             if known.any() and not (known & keep).any():
                 keep[int(np.argmax(known))] = True
-    return np.flatnonzero(keep)
+    return keep
 
 
 def _position(column: pd.Series, value: Any) -> int:
@@ -140,4 +144,4 @@ def _position(column: pd.Series, value: Any) -> int:
     return int(np.argmax((column == value).to_numpy(dtype=bool, na_value=False)))
 
 
-__all__ = ["SECTIONS", "lookback", "needed", "notebook_weeks"]
+__all__ = ["SECTIONS", "lookback", "needed_rows", "notebook_weeks"]

@@ -7,8 +7,11 @@ after creation."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import tempfile
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,7 +19,8 @@ import pytest
 
 from talentstats.load.accounting import Loaded
 from talentstats.load.loader import load
-from talentstats.report.needed import SECTIONS, lookback, needed, notebook_weeks
+from talentstats.report.handoff import read_snapshot, write_snapshot
+from talentstats.report.needed import SECTIONS, lookback, needed_rows, notebook_weeks
 from talentstats.stats.periods import resolve_week
 from talentstats.weekly import WeeklyReport
 
@@ -52,10 +56,18 @@ def sections(loaded: Loaded, start: dt.date, end: dt.date, tz: str, campaigns: t
     return {k: v if isinstance(v, str) else v.to_json() for k, v in out.items()}
 
 
+_SNAPSHOTS = Path(tempfile.mkdtemp(prefix="test-needed-"))
+_COUNT = itertools.count()
+
+
 def assert_same(loaded: Loaded, periods: list[tuple[dt.date, dt.date]], tz: str,
                 campaigns: tuple[str, ...] = ()) -> Loaded:
-    cut = needed(loaded, periods, tz, campaigns)
-    assert len(cut.table) < len(loaded.table)  # (something was cut: the test is not vacuous)
+    """Every section of each period from the snapshot a run writes (only the needed rows) equals the section from
+    the whole table; returns what the snapshot holds."""
+    rows = needed_rows(loaded.table, periods, tz, campaigns)
+    assert rows is not None and not rows.all()  # (something was cut: the test is not vacuous)
+    cut = read_snapshot(write_snapshot(loaded, _SNAPSHOTS / f"s{next(_COUNT)}.parquet", rows=rows))
+    assert len(cut.table) == int(rows.sum())
     for start, end in periods:
         full, part = sections(loaded, start, end, tz, campaigns), sections(cut, start, end, tz, campaigns)
         for name in full:
