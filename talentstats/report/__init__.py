@@ -159,7 +159,7 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
         remove_stale_renders(out)
         with writing(out), tempfile.TemporaryDirectory(prefix=_TEMP_PREFIX, dir=out) as tmp:
             snapshot = write_snapshot(loaded, Path(tmp) / SNAPSHOT_NAME, pii=include_pii,
-                                      rows=needed_rows(loaded.table, periods, tz, campaigns))
+                                      rows=needed_rows(loaded, periods, tz, campaigns))
             del loaded  # the kernel reads the snapshot: free the table while it runs
             if "pdf" in formats:
                 printer.start()  # (Chromium launches while the first notebook runs)

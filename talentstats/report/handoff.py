@@ -44,24 +44,28 @@ def write_snapshot(loaded: Loaded, path: str | Path, *, pii: bool = True, rows: 
         path: the file to write.
         pii: keep the prospect names and emails; without, their columns are written empty (all missing).
         rows: a boolean mask of the table's rows to write (see :func:`talentstats.report.needed.needed_rows`);
-            None: all of them. The load report and the messages are written whole either way.
+            None: all of them. The load report and the messages are written whole either way (the messages
+            without their ``ro`` column, the row of their reach out, when rows are left out).
 
     Returns:
         ``path``.
     """
     path = Path(path)
     table = pa.Table.from_pandas(loaded.table, preserve_index=False)  # (zero-copy for the loader's columns)
-    if rows is not None:
-        table = table.filter(pa.array(rows, type=pa.bool_()))
-    if not pii:
+    if not pii:  # (before the rows are picked: an empty column is picked from in no time)
         for column in PII:
             if column in table.column_names:
                 i = table.schema.get_field_index(column)
                 table = table.set_column(i, table.schema.field(i), pa.nulls(len(table), table.schema.field(i).type))
+    if rows is not None:
+        table = table.filter(pa.array(rows, type=pa.bool_()))
     meta = {**(table.schema.metadata or {}), _LOAD_KEY: json.dumps(_report_dict(loaded.report)).encode()}
     if loaded.messages is not None:
         messages = path.with_name(path.stem + ".messages.parquet")
-        pq.write_table(_arrow(loaded.messages), messages)
+        sent = _arrow(loaded.messages)
+        if rows is not None and "ro" in sent.column_names:  # (the row of each message's reach out in the whole
+            sent = sent.drop_columns(["ro"])  # table: wrong in a cut one; without it steps join on the ids)
+        pq.write_table(sent, messages)
         meta[_MESSAGES_KEY] = messages.name.encode()
     pq.write_table(table.replace_schema_metadata(meta), path)
     return path

@@ -9,7 +9,8 @@ row is kept when (after the run's campaign filter, which the notebook applies to
   previous period of the same-age comparison and of the activity, the creation weeks of "How replies arrive" and
   of the projection) up to the end of the last period (of its week, when it ends before a Sunday);
 - an event of it (first sent, first opened, responded, this last with the loader's Updated-At fallback already
-  applied) falls on or after the earliest date whose activity is shown (the previous period's first day);
+  applied, or a message sent) falls on or after the earliest date whose activity is shown (the previous period's
+  first day);
 - it is a response (response_via given or state Responded), whatever its age: the maturity line's p90 time to
   reply is that of every earlier response (:func:`talentstats.stats.compare.maturity`) and the activity counts
   every response without a time created up to the period's end (``responses_time_unknown``);
@@ -19,7 +20,8 @@ row is kept when (after the run's campaign filter, which the notebook applies to
   knows opens and event times at all).
 
 The load report travels unchanged (its counts are of the whole load). The messages are not cut: the activity
-counts every message sent in a period, whatever its reach out.
+counts every message sent in a period, whatever its reach out (their ``ro``, the row of their reach out in the
+whole table, is left out of a cut snapshot: see :func:`~talentstats.report.handoff.write_snapshot`).
 
 The look-back comes from the sections themselves: the ``weeks`` the packaged notebook passes to its trends and
 triangle (or those methods' defaults), :data:`~talentstats.weeklyevents.ARRIVAL_WEEKS` and
@@ -40,7 +42,10 @@ from typing import Any
 import narwhals as nw
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from talentstats.load.accounting import Loaded
 from talentstats.report.execute import packaged_notebook
 from talentstats.stats.arrival import EVENT_COLUMNS
 from talentstats.stats.metrics import responded_expr
@@ -96,19 +101,20 @@ def lookback(periods: Sequence[tuple[dt.date, dt.date]], weeks: int) -> tuple[dt
     return min(created), max(max(e, monday_of(e) + dt.timedelta(days=6)) for _, e in periods), min(activity)
 
 
-def needed_rows(table: pd.DataFrame, periods: Sequence[tuple[dt.date, dt.date]], tz: str,
+def needed_rows(loaded: Loaded, periods: Sequence[tuple[dt.date, dt.date]], tz: str,
                 campaigns: Sequence[str] = ()) -> np.ndarray | None:
-    """Which rows of ``table`` the notebook can use for ``periods`` (see the module docstring), as a boolean
-    mask for :func:`talentstats.report.handoff.write_snapshot`; None (all of them) when its notebook calls a
-    section not accounted for."""
+    """Which rows of ``loaded.table`` the notebook can use for ``periods`` (see the module docstring), as a
+    boolean mask for :func:`talentstats.report.handoff.write_snapshot`; None (all of them) when its notebook calls
+    a section not accounted for."""
     weeks = notebook_weeks()
     if weeks is None or not periods:
         return None
+    table = loaded.table
     scope = table["campaign"].isin([str(c) for c in campaigns]).to_numpy(dtype=bool) if campaigns else None
-    return _kept(table, periods, tz, weeks, scope)
+    return _kept(table, loaded.messages, periods, tz, weeks, scope)
 
 
-def _kept(table: pd.DataFrame, periods: Sequence[tuple[dt.date, dt.date]], tz: str, weeks: int,
+def _kept(table: pd.DataFrame, messages: Any, periods: Sequence[tuple[dt.date, dt.date]], tz: str, weeks: int,
           scope: np.ndarray | None) -> np.ndarray:
     """The mask of the rows to keep among those in ``scope`` (the campaigns' rows; None: all)."""
     first, last, active = lookback(periods, weeks)
@@ -122,6 +128,11 @@ def _kept(table: pd.DataFrame, periods: Sequence[tuple[dt.date, dt.date]], tz: s
             keep |= (table[column] >= since).to_numpy(dtype=bool, na_value=False)
     keep |= np.asarray(nw.from_native(table, eager_only=True).select(_r=responded_expr())["_r"].to_numpy(),
                        dtype=bool)
+    if messages is not None:  # (reach outs with a message sent in an activity shown: the messages travel whole)
+        sent = _arrow(messages)
+        recent = sent.filter(pc.fill_null(pc.greater_equal(sent.column("sent_at"), pa.scalar(since)), False))
+        ids = pc.unique(recent.column("reach_out_id")).cast(pa.string()).to_pylist()
+        keep |= table["reach_out_id"].isin(ids).to_numpy(dtype=bool)
     if scope is not None:
         keep &= scope
     for column in EVENT_COLUMNS:  # the newest instant of each: "as of"
@@ -137,6 +148,11 @@ def _kept(table: pd.DataFrame, periods: Sequence[tuple[dt.date, dt.date]], tz: s
             if known.any() and not (known & keep).any():
                 keep[int(np.argmax(known))] = True
     return keep
+
+
+def _arrow(messages: Any) -> pa.Table:
+    """The messages as an Arrow table (the loader's is one)."""
+    return messages if isinstance(messages, pa.Table) else pa.Table.from_pandas(messages, preserve_index=False)
 
 
 def _position(column: pd.Series, value: Any) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from talentstats.load.accounting import Loaded
@@ -64,7 +65,7 @@ def assert_same(loaded: Loaded, periods: list[tuple[dt.date, dt.date]], tz: str,
                 campaigns: tuple[str, ...] = ()) -> Loaded:
     """Every section of each period from the snapshot a run writes (only the needed rows) equals the section from
     the whole table; returns what the snapshot holds."""
-    rows = needed_rows(loaded.table, periods, tz, campaigns)
+    rows = needed_rows(loaded, periods, tz, campaigns)
     assert rows is not None and not rows.all()  # (something was cut: the test is not vacuous)
     cut = read_snapshot(write_snapshot(loaded, _SNAPSHOTS / f"s{next(_COUNT)}.parquet", rows=rows))
     assert len(cut.table) == int(rows.sum())
@@ -103,8 +104,8 @@ def test_a_backfill_a_campaign_filter_and_a_period_ending_mid_week_are_the_same(
 
 def late_events(loaded: Loaded, seed: int = 7) -> Loaded:
     """The sample with events long after creation: old reach outs sent, opened and answered in 2026-W46/W47
-    (some answered in state Responded with no time, some approximate from Updated At), and an old reach out
-    updated after everything else (the newest instant)."""
+    (some answered in state Responded with no time), an old reach out updated after everything else (the newest
+    instant) and old reach outs sent a late step in 2026-W47 (messages only)."""
     t = loaded.table.copy()
     rng = np.random.default_rng(seed)
     old = np.flatnonzero((t["created_at"] < pd.Timestamp("2026-08-15", tz="UTC")).to_numpy())
@@ -122,7 +123,22 @@ def late_events(loaded: Loaded, seed: int = 7) -> Loaded:
     t.loc[t.index[untimed], "state"] = np.int8(2)
     t.loc[t.index[untimed], "responded_at"] = pd.NaT
     t.loc[t.index[untimed[0]], "updated_at"] = t["updated_at"].max() + pd.Timedelta(days=30)
-    return Loaded(t, loaded.report, loaded.messages)
+    quiet = rng.choice(np.setdiff1d(old, np.concatenate([pick, untimed])), size=30, replace=False)
+    return Loaded(t, loaded.report, late_messages(loaded.messages, t, quiet, rng))
+
+
+def late_messages(messages: pa.Table, table: pd.DataFrame, rows: np.ndarray, rng: np.random.Generator) -> pa.Table:
+    """``messages`` and a late step sent in 2026-W47 to each reach out at ``rows`` (created long before)."""
+    when = pd.Timestamp("2026-11-16", tz="UTC") + pd.to_timedelta(rng.integers(0, 7 * 86400, len(rows)), unit="s")
+    late = {"reach_out_id": table["reach_out_id"].iloc[rows].astype(str).tolist(), "step": [4] * len(rows),
+            "sent_at": list(when), "opened_at": [None] * len(rows), "ro": rows.tolist(),
+            "campaign": table["campaign"].iloc[rows].astype(str).tolist(),
+            "sender": table["sender"].iloc[rows].astype(str).tolist()}
+    extra = pa.table({name: pa.array(late[name], type=field.type.value_type if pa.types.is_dictionary(field.type)
+                                     else field.type) for name, field in zip(messages.schema.names, messages.schema,
+                                                                              strict=True)})
+    extra = extra.cast(messages.schema)
+    return pa.concat_tables([messages, extra])
 
 
 @pytest.mark.parametrize("tz", ["UTC", "Pacific/Auckland"])
