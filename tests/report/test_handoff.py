@@ -65,6 +65,20 @@ def test_without_pii_the_prospect_columns_are_empty_and_the_numbers_the_same(tmp
                                   campaign_stats(loaded.table, *W47, by="campaign"))
 
 
+def test_rows_leave_reach_outs_out_but_not_the_load_report_or_the_messages(tmp_path: Path):
+    loaded = load([sample_dir()])
+    rows = loaded.table.index.to_numpy() % 3 == 0
+    back = read_snapshot(write_snapshot(loaded, tmp_path / "s.parquet", pii=False, rows=rows))
+    expected = loaded.table[rows].reset_index(drop=True)
+    pd.testing.assert_frame_equal(back.table.drop(columns=["prospect_name", "prospect_email"]),
+                                  expected.drop(columns=["prospect_name", "prospect_email"]))
+    assert back.table[["prospect_name", "prospect_email"]].isna().all().all()
+    assert back.report.as_dict() == loaded.report.as_dict()  # (the counts of the whole load)
+    assert back.messages.num_rows == loaded.messages.num_rows  # every message, without its reach out's row
+    assert "ro" in loaded.messages.column_names and "ro" not in back.messages.column_names
+    assert back.messages.equals(loaded.messages.drop_columns(["ro"]))
+
+
 def test_a_missing_or_foreign_snapshot_is_an_input_error(tmp_path: Path):
     with pytest.raises(InputError, match="file not found"):
         read_snapshot(tmp_path / "gone.parquet")

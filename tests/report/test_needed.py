@@ -25,7 +25,7 @@ from talentstats.report.needed import SECTIONS, lookback, needed_rows, notebook_
 from talentstats.stats.periods import resolve_week
 from talentstats.weekly import WeeklyReport
 
-from .helpers import sample_dir
+from .helpers import sample_dir, slow
 
 WEEKS = [f"2026-W{n}" for n in range(40, 48)]
 ZONES = ["UTC", "Pacific/Auckland", "America/New_York"]
@@ -88,12 +88,14 @@ def test_lookback_covers_the_trends_the_previous_period_and_the_whole_last_week(
     assert first == dt.date(2026, 8, 31) and last == dt.date(2026, 11, 22) and active == dt.date(2026, 10, 14)
 
 
+@slow
 @pytest.mark.parametrize("tz", ZONES)
 def test_each_sample_week_alone_is_the_same_from_the_cut_table(tz: str):
     for label in WEEKS:
         assert_same(sample(), [week(label)], tz)
 
 
+@slow
 def test_a_backfill_a_campaign_filter_and_a_period_ending_mid_week_are_the_same():
     loaded = sample()
     assert_same(loaded, [week(w) for w in WEEKS[-4:]], "Pacific/Auckland")
