@@ -80,6 +80,7 @@ def test_report_progress_on_a_terminal_and_quiet(tmp_path: Path, cli: Callable, 
 
     export = tmp_path / "export.csv"
     export.write_text("Reach Out ID,Campaign,Sender,State,Created At\n"
+                      "r0,Alpha,ann@x.io,0,2026-11-03T09:00:00Z\n"
                       "r1,Alpha,ann@x.io,2,2026-11-09T09:00:00Z\nr2,Beta,bo@x.io,3,2026-11-18T09:00:00Z\n",
                       encoding="utf-8")
     monkeypatch.setattr(progress_mod, "stderr_is_terminal", lambda: True)
@@ -94,13 +95,16 @@ def test_report_progress_on_a_terminal_and_quiet(tmp_path: Path, cli: Callable, 
         return real_execute(parameters, output, **kwargs)
 
     monkeypatch.setattr(report_mod, "execute_notebook", execute)
-    code, out, err = cli("report", export, "--week", "2026-W47", "--weeks", "2", "--out", tmp_path / "out",
+    code, out, err = cli("report", export, "--week", "2026-W47", "--weeks", "3", "--out", tmp_path / "out",
                          "--format", "ipynb")
     assert code == 0, err
-    assert printed_before[0] == "" and printed_before[1].startswith("2026-W46: ")  # printed as soon as done
-    assert out.startswith("2026-W47: ") and out.splitlines()[-1].startswith("index: ")
+    # each week printed as soon as its files are in place: W45's while W46's notebook ran (the files of a week are
+    # written while the next week's notebook runs), so before the third week's notebook begins
+    assert printed_before[0] == "" and printed_before[2].startswith("2026-W45: ")
+    assert [line.split(" ")[0] for line in out.splitlines()] == ["2026-W46:", "2026-W47:", "index:"]
     shown = ANSI.sub("", "".join(drawn_before) + err)
-    for step in ("Weekly report: 2026-W46: notebook", "Weekly report: 2026-W47: notebook"):
+    for step in ("Weekly report: 2026-W45: notebook", "Weekly report: 2026-W46: notebook",
+                 "Weekly report: 2026-W47: notebook"):
         assert step in shown, shown
     printed_before.clear()
     code, out, err = cli("report", export, "--week", "2026-W47", "--out", tmp_path / "out", "--format", "ipynb",
