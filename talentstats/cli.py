@@ -364,6 +364,14 @@ def error_line(err: TalentstatsError) -> str:
     return str(err)
 
 
+def _leave(code: int) -> None:
+    """Exit with ``code`` after an input or machine error: the error line is written and every ``with`` block has
+    cleaned up while the error rose, so the process ends at once, not through the interpreter's teardown, where an
+    Arrow reader thread stopped mid-file can abort it (SIGABRT: "terminate called without an active exception")."""
+    cliopts.exit_now(code)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning TalentstatsError into a one-line message and exit code 2 (an operating
     system error too: a read-only or full output location), and anything else into one line and exit code 70."""
@@ -374,7 +382,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(code)
     except TalentstatsError as err:
         typer.echo(f"talentstats: error: {error_line(err)}", err=True)
-        sys.exit(err.exit_code)
+        _leave(err.exit_code)
     except typer.Exit as ex:
         sys.exit(ex.exit_code)
     except (typer.Abort, KeyboardInterrupt):
@@ -385,7 +393,7 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as err:  # the machine, not the input: a read-only folder, a full disk
         typer.echo(f"talentstats: error: {err.filename or ''}{': ' if err.filename else ''}{err.strerror or err}",
                    err=True)
-        sys.exit(2)
+        _leave(2)
     except Exception as err:  # usage errors of the flags themselves (typer's click exceptions), else a bug
         if not (hasattr(err, "format_message") and hasattr(err, "exit_code")):
             sys.exit(cliopts.internal_error(err))

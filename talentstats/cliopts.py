@@ -148,10 +148,11 @@ def write_out(data: bytes) -> None:
         sys.stdout.write(data.decode())
 
 
-def exit_now() -> None:
-    """End a read-only command at once: its output is written, nothing is left to clean up, and tearing down
-    pandas, Arrow and their thread pools takes a tenth of a second or more."""
+def exit_now(code: int = 0) -> None:
+    """End the process at once with ``code`` (a read-only command's output, or an error line, is written; nothing
+    is left to clean up): tearing down pandas, Arrow and their thread pools takes a tenth of a second or more.
+    Returns in a REPL or a test."""
     sys.stdout.flush()
     sys.stderr.flush()
     if not hasattr(sys, "ps1") and "pytest" not in sys.modules:  # (not in a REPL or a test)
-        os._exit(0)
+        os._exit(code)
