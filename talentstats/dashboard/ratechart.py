@@ -58,8 +58,8 @@ def build_rate_dots(key: str = "campaign", metric: str = "response_rate") -> go.
                                      "95% interval %{customdata[2]:.1%} – %{customdata[3]:.1%}<extra></extra>")
     layout = base_layout("rate_dots", _title(key, metric), height=300, meta={"key": key, "metric": metric},
                          showlegend=False,
-                         xaxis={"tickformat": ".0%", "rangemode": "tozero", "zeroline": True,
-                                "title": {"text": f"{METRIC_LABELS[metric]} with its 95 % interval"}},
+                         xaxis={"tickformat": ".0%", "rangemode": "tozero", "zeroline": True, "nticks": 5,
+                                "tickangle": 0},
                          yaxis={"type": "category", "autorange": "reversed", "automargin": True})
     return go.Figure(data=[trace], layout=layout)
 
@@ -89,7 +89,7 @@ def update_rate_dots(fig: Any, stats: pd.DataFrame, total: dict[str, Any], key: 
     with batch(fig):
         fig.layout.meta = {**fig.layout.meta, "key": key, "metric": metric}
         fig.layout.title.text = escape_label(_title(key, metric))
-        fig.layout.xaxis.title.text = f"{METRIC_LABELS[metric]} with its 95 % interval (n = {den})"
+        fig.layout.xaxis.title.text = ""  # (the title names the rate, the note the whiskers: a phone's width)
         fig.data[0].update(x=rows["rate"].to_numpy(), y=rows["name"].to_numpy(),
                            text=rows["rate"].map(fmt_rate).to_numpy(),
                            customdata=rows[["x", "n", "low", "high"]].to_numpy(),
