@@ -27,13 +27,12 @@ from axe_support import (
     AXE_VERSION,
     ROOT,
     axe_source,
-    dashboard,
     describe,
     failing,
     fetch_with_npm,
-    jupyter_env,
     run_axe,
 )
+from browser_support import dashboard, jupyter_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -9,17 +9,14 @@ Jupyter's data and runtime folders live in a temporary folder.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import dashboard
 
 from talentstats.dashboard.text import KPIS
 from talentstats.present import charts
@@ -35,47 +32,11 @@ START, END = "2026-11-09", "2026-11-15"
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian chromium is not installed at {CHROMIUM}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None:
-    """Wait until something listens on 127.0.0.1:port; fail with the server's output if it exits first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            out, _ = process.communicate()
-            pytest.fail(f"talentstats dashboard exited with {process.returncode}:\n{out}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    pytest.fail(f"talentstats dashboard did not listen on port {port} within {timeout:.0f} s")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``talentstats dashboard sample_data/ --port N`` in the background; yields its URL."""
-    home = tmp_path_factory.mktemp("jupyter")
-    env = {**os.environ, "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           "JUPYTER_CONFIG_DIR": str(home / "config"), "IPYTHONDIR": str(home / "ipython"),
-           "PYTHONUNBUFFERED": "1"}
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "talentstats.cli", "dashboard", str(ROOT / "sample_data"),
-                                "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        wait_for_port(port, process, timeout=45)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.send_signal(signal.SIGTERM)  # the CLI stops Voilà, which shuts its kernels down
-        try:
-            process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
+    with dashboard(ROOT / "sample_data", tmp_path_factory.mktemp("jupyter")) as url:
+        yield url
 
 
 def stats_json(start: str, end: str, *more: str) -> dict[str, Any]:

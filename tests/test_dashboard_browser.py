@@ -8,17 +8,14 @@ Screenshots: test-artifacts/dashboard-desktop.png and dashboard-phone.png (look 
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, wait_for_port
+from browser_support import dashboard
+from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian chromium is not installed at {CHROMIUM}")
 
@@ -50,23 +47,8 @@ FITS = """() => {
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """``talentstats dashboard sample_data/`` in the background; yields its URL and the file of its log."""
     home = tmp_path_factory.mktemp("jupyter")
-    env = {**os.environ, "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           "JUPYTER_CONFIG_DIR": str(home / "config"), "IPYTHONDIR": str(home / "ipython"), "PYTHONUNBUFFERED": "1"}
-    port, log = free_port(), home / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "talentstats.cli", "dashboard", str(ROOT / "sample_data"),
-                                    "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   text=True, start_new_session=True)
-    try:
-        wait_for_port(port, process, timeout=60)
-        yield f"http://127.0.0.1:{port}/", log
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    with dashboard(ROOT / "sample_data", home, timeout=60, log=home / "server.log") as url:
+        yield url, home / "server.log"
 
 
 def _screenshot(page: Any, path: Path, width: int) -> None:
