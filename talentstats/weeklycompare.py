@@ -83,13 +83,13 @@ class HonestHeadline:
         """The week's projected final response rate with its 95 % interval (``talentstats triangle --weeks 10
         --project``: the creation weeks of the "How replies arrive" section), or None: not a week, no response
         times, or nothing to project (the week is the oldest, or its interval is unknown)."""
-        from talentstats.stats.eventquery import _projected
+        from talentstats.stats.eventquery import projected_rates
         from talentstats.weeklyevents import ARRIVAL_WEEKS
 
         if not self.is_week or self.comparison["basis"]["response_rate"] != "same age":
             return None
         # (what compute_triangle(project=True) adds to its triangle, without counting the triangle: not shown here)
-        rows = _projected(self.events, self.end, ARRIVAL_WEEKS, self.tz, "responses")
+        rows = projected_rates(self.events, self.end, ARRIVAL_WEEKS, self.tz, "responses")
         row = rows[-1] if rows else None  # (the weeks end with this one)
         if row is None or row["created_week"] != week_label(self.start) or row["label"] != "projected" \
                 or row["projected_low"] is None:

@@ -304,7 +304,7 @@ def compute_triangle(paths: str | Path | Sequence[str | Path], *, options: LoadO
     try:
         last = parse_date(end, "end") if end is not None else _dates(None, None, week or "latest", data.newest, tz)[1]
         rows = _collect(triangle(data.reach_outs, last, weeks, tz, metric, data.as_of))
-        projected = _projected(data, last, weeks, tz, metric) if project else None
+        projected = projected_rates(data, last, weeks, tz, metric) if project else None
     finally:
         if own:
             data.close()
@@ -316,7 +316,7 @@ def compute_triangle(paths: str | Path | Sequence[str | Path], *, options: LoadO
                          **({} if projected is None else {"projected": projected})})
 
 
-def _projected(data: EventData, last: dt.date, weeks: int, tz: str, metric: str) -> list[dict[str, Any]]:
+def projected_rates(data: EventData, last: dt.date, weeks: int, tz: str, metric: str) -> list[dict[str, Any]]:
     """Each week's projected final rate (chain ladder over its weekly snapshots) with a 95 % interval."""
     from talentstats.stats.projection import project, snapshots
 
@@ -324,5 +324,5 @@ def _projected(data: EventData, last: dt.date, weeks: int, tz: str, metric: str)
     return stats_dicts(project(snapshots(frame, last, weeks, tz, metric, data.as_of)))
 
 
-__all__ = ["VIEWS", "EventData", "EventsResult", "compute_steps", "compute_triangle", "compute_view",
+__all__ = ["VIEWS", "EventData", "EventsResult", "compute_steps", "compute_triangle", "compute_view", "projected_rates",
            "load_events"]
