@@ -76,11 +76,20 @@ class EventSections:
         return "this week" if self.is_week else "this period"
 
     # ------------------------------------------------------------ activity
+    def _view(self, view: str, by: str | None, start: dt.date, end: dt.date, time_to_reply: bool = False) -> Any:
+        """``compute_view`` of the report's events, kept: the sections ask for the same view several times (the
+        activity's total for its tiles and its table's Total row, the reconciliation for its table and words)."""
+        key = (view, by, start, end, time_to_reply)
+        kept = self.__dict__.setdefault("_view_cache", {})
+        if key not in kept:
+            kept[key] = compute_view(None, view=view, start=start, end=end, tz=self.tz, by=by,
+                                     time_to_reply_=time_to_reply, data=self.events)
+        return kept[key]
+
     def activity(self, by: str | None = None, start: dt.date | None = None, end: dt.date | None = None) -> Any:
         """The activity view of the period (or another): rows by ``by`` (campaign or sender), or the total."""
-        result = compute_view(None, view="activity", start=start or self.start, end=end or self.end, tz=self.tz,
-                              by=by, data=self.events)
-        return result.rows if by else result.total
+        result = self._view("activity", by, start or self.start, end or self.end)
+        return result.rows if by else result.total  # (read only by the sections: sorted into new frames)
 
     def activity_total(self) -> dict[str, Any]:
         """The period's activity counts as a dict (None: unknown)."""
@@ -133,8 +142,7 @@ class EventSections:
     # ------------------------------------------------------------ reconciliation
     def reconciliation(self) -> dict[str, Any]:
         """The period's reconciliation (as ``talentstats stats --view reconcile``'s total)."""
-        return compute_view(None, view="reconcile", start=self.start, end=self.end, tz=self.tz,
-                            data=self.events).total
+        return self._view("reconcile", None, self.start, self.end).total
 
     def reconciliation_frame(self) -> pd.DataFrame:
         """The reconciliation as the display table: created in the period, and arrived in it, each a sum."""
@@ -176,8 +184,7 @@ class EventSections:
     # ------------------------------------------------------------ time to reply
     def time_to_reply(self, key: str = "campaign") -> tuple[pd.DataFrame, dict[str, Any]]:
         """Time to reply of the period's cohort by ``key`` and in total (``stats --time-to-reply``)."""
-        result = compute_view(None, view="cohort", start=self.start, end=self.end, tz=self.tz, by=key,
-                              time_to_reply_=True, data=self.events)
+        result = self._view("cohort", key, self.start, self.end, time_to_reply=True)
         return result.rows, stats_dicts(result.total)[0]
 
     def time_to_reply_html(self, key: str = "campaign") -> str:
