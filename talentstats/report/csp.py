@@ -114,7 +114,8 @@ def page_plotly_js(traces: Iterable[str]) -> str:
 
 
 def embed_plotly_js(outputs: Iterable[MutableMapping[str, Any]]) -> str:
-    """Put :func:`page_plotly_js` in place of the full plotly.js wherever plotly's renderer embedded it.
+    """Put :func:`page_plotly_js` wherever plotly's renderer embedded another plotly.js (the full library, or
+    the vendored bundle where a chart needs a trace type outside it).
 
     Args:
         outputs: the outputs of an executed notebook (changed in place).
@@ -123,16 +124,20 @@ def embed_plotly_js(outputs: Iterable[MutableMapping[str, Any]]) -> str:
         The plotly.js the outputs now carry.
     """
     outputs = list(outputs)
-    full, chosen = _plotly_js(), page_plotly_js(chart_traces(outputs))
-    if chosen == full:
-        return chosen
+    chosen = page_plotly_js(chart_traces(outputs))
+    bundle = _bundle_js()
     for output in outputs:
         data = output.get("data") or {}
         page = data.get("text/html")
-        if page:
-            page = "".join(page) if isinstance(page, list) else str(page)
-            if full in page:
-                data["text/html"] = page.replace(full, chosen)
+        if not page:
+            continue
+        page = "".join(page) if isinstance(page, list) else str(page)
+        if chosen in page or "plotly.js v" not in page:  # (the full library is read only when it may be there)
+            continue
+        for other in (bundle, _plotly_js()):
+            if other and other != chosen and other in page:
+                data["text/html"] = page.replace(other, chosen)
+                break
     return chosen
 
 

@@ -37,9 +37,11 @@ REPORT_RENDERER = "plotly_mimetype+notebook"
 STORED_RENDERER = "plotly_mimetype"
 #: OSErrors of the output's file system (full, over quota, read-only): passed on, not taken for a notebook failure
 _WRITE_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
-#: sent when the kernel starts, not waited for: the notebook's imports, done while this process loads the exports
+#: sent when the kernel starts, not waited for: the notebook's imports, done while this process loads the exports,
+#: and plotly's notebook renderer made to embed the report's plotly.js (see :mod:`talentstats.report.renderer`)
 _WARM = ("from talentstats.fastimport import skip_iri_grammar\nskip_iri_grammar()\n"
-         "import talentstats.weekly, plotly.graph_objects, plotly.io, nbformat, IPython.display\n")
+         "import talentstats.weekly, plotly.graph_objects, plotly.io, nbformat, IPython.display\n"
+         "from talentstats.report.renderer import use_report_renderer\nuse_report_renderer()\n")
 #: run before each period: a fresh namespace, history session and execution count (imported modules stay), and
 #: plotly's renderer queued for activation again so that the period's first chart embeds plotly.js, as the
 #: first chart of a new kernel does

@@ -32,9 +32,10 @@ def bundle_js() -> str:
     return BUNDLE_PATH.read_text(encoding="utf-8")
 
 
-def chart_notebook(path: Path, traces: list[str]) -> Path:
-    """An executed notebook as plotly's ``notebook`` renderer leaves it: plotly.js in the first output (after its
-    configuration script), then one chart per trace type, each its figure JSON next to its HTML."""
+def chart_notebook(path: Path, traces: list[str], plotly_js: str | None = None) -> Path:
+    """An executed notebook as plotly's ``notebook`` renderer leaves it: plotly.js (the full library unless
+    ``plotly_js`` is given) in the first output (after its configuration script), then one chart per trace type,
+    each its figure JSON next to its HTML."""
     import plotly.graph_objects as go
     import plotly.io as pio
 
@@ -46,7 +47,7 @@ def chart_notebook(path: Path, traces: list[str]) -> Path:
     cell = nbformat.v4.new_code_cell("show()")
     config = "<script type=\"text/javascript\">window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
     cell.outputs = [nbformat.v4.new_output("display_data", data={
-        "text/html": f"{config}\n<script type=\"text/javascript\">{full_plotly_js()}</script>"})]
+        "text/html": f"{config}\n<script type=\"text/javascript\">{plotly_js or full_plotly_js()}</script>"})]
     for trace in traces:
         fig = go.Figure(make[trace]())
         cell.outputs.append(nbformat.v4.new_output("display_data", data={
@@ -96,6 +97,37 @@ def test_page_falls_back_to_the_full_plotly_js(tmp_path: Path, monkeypatch: pyte
     assert page.count(full_plotly_js()) == 1 and bundle_js() not in page
     assert script_hash(full_plotly_js()) in allowed_hashes(page)
     assert script_hash(bundle_js()) not in allowed_hashes(page)
+
+
+def test_a_chart_outside_the_bundle_swaps_the_embedded_bundle_for_the_full_plotly_js(tmp_path: Path):
+    page = export_html(chart_notebook(tmp_path / "nb.ipynb", ["bar", "pie"], plotly_js=bundle_js()), "Charts")
+    assert page.count(full_plotly_js()) == 1 and bundle_js() not in page
+    hashes = allowed_hashes(page)
+    assert script_hash(full_plotly_js()) in hashes and script_hash(bundle_js()) not in hashes
+    page = export_html(chart_notebook(tmp_path / "nb2.ipynb", ["bar"], plotly_js=bundle_js()), "Charts")
+    assert page.count(bundle_js()) == 1 and script_hash(bundle_js()) in allowed_hashes(page)
+
+
+def test_the_report_kernel_renderer_embeds_the_bundle_where_plotly_would_embed_the_full_library(
+        monkeypatch: pytest.MonkeyPatch):
+    import IPython.display
+    import plotly.io as pio
+
+    from talentstats.report.renderer import NAME, use_report_renderer
+
+    shown: list[str] = []
+    monkeypatch.setattr(IPython.display, "display_html", lambda html, raw=False: shown.append(html))
+    default = pio.renderers.default
+    try:
+        pio.renderers.default = "plotly_mimetype+notebook"
+        use_report_renderer()
+        assert pio.renderers.default == f"plotly_mimetype+{NAME}"
+        pio.renderers[NAME].activate()
+    finally:
+        pio.renderers.default = default
+    assert len(shown) == 1 and bundle_js() in shown[0] and full_plotly_js() not in shown[0]
+    allowed = csp.trusted_scripts({"data": {"text/html": shown[0]}})  # plotly's configuration and the bundle
+    assert len(allowed) == 2 and bundle_js() in allowed
 
 
 def drawn_charts(page: Path) -> tuple[list[dict], list[str]]:
