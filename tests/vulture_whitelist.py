@@ -55,3 +55,4 @@ _.children  # ipywidgets container attribute, read by the widget framework (tale
 _.shapes  # plotly layout attribute, set for the figure (talentstats/dashboard/ratechart.py)
 _.domain  # plotly axis attribute, set for the figure (talentstats/present/charts/rates.py)
 _.previous_total  # WeeklyReport's previous week's total, public API used by tests and notebooks
+_.activate  # plotly renderer hook, called by plotly.io when the renderer becomes active (talentstats/report/renderer.py)

@@ -45,6 +45,7 @@ from talentstats.report.export import (
     export_html,
     paper_size,
     parse_formats,
+    warm_export,
 )
 from talentstats.report.handoff import HEADLINE_MIME, SNAPSHOT_NAME, read_headline, read_snapshot, write_snapshot
 from talentstats.report.index import SUMMARY_NAME, index_page, period_label, write_index
@@ -163,6 +164,8 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
             del loaded  # the kernel reads the snapshot: free the table while it runs
             if "pdf" in formats:
                 printer.start()  # (Chromium launches while the first notebook runs)
+            if "html" in formats or "pdf" in formats:
+                warm_export()  # (in a thread, while the kernel starts and the first notebook runs)
             step("Starting the notebook kernel")
             kernel.ready()
             run = _Run(snapshot=Path(snapshot), out=out, options=options, tz=tz, campaigns=campaigns, title=title,

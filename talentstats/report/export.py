@@ -11,8 +11,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
+import threading
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -149,24 +152,54 @@ def export_html(notebook: Path, title: str) -> str:
     Returns:
         The page.
     """
-    # nbconvert (with jinja2, pygments, bleach) is heavy: imported when a page is exported
-    import jinja2
-    from nbconvert import HTMLExporter
-
     nb = nbformat.read(str(notebook), as_version=4)
     nb.metadata["title"] = title
     for cell in nb.cells:  # the headline record has no visual form, stderr is for the log: not on the page
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not _off_page(o)]
-    exporter = HTMLExporter(template_name="lab", template_file="talentstats_report.html.j2",
-                            extra_loaders=[jinja2.DictLoader({"talentstats_report.html.j2": _TEMPLATE})],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                            exclude_anchor_links=True)
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     embed_plotly_js(outputs)  # the partial bundle when it draws every chart: hashed below as embedded
-    body, _ = exporter.from_notebook_node(nb, resources={"talentstats_css": PAGE_CSS})
+    with _EXPORTING:  # (one exporter, kept: its templates are compiled once per process)
+        body, _ = _exporter().from_notebook_node(nb, resources={"talentstats_css": PAGE_CSS})
     scripts = [s for o in outputs for s in trusted_scripts(o)]
     return with_policy(strip_network(_slim_lab_css(body)), policy(scripts))
+
+
+#: one export at a time through the kept exporter (the warm-up's included)
+_EXPORTING = threading.Lock()
+
+
+@cache
+def _exporter() -> Any:
+    """The report's nbconvert HTMLExporter (made once: building it and compiling its templates takes ~0.4 s)."""
+    # nbconvert (with jinja2, pygments, bleach) is heavy: imported when a page is exported
+    import jinja2
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab", template_file="talentstats_report.html.j2",
+                        extra_loaders=[jinja2.DictLoader({"talentstats_report.html.j2": _TEMPLATE})],
+                        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                        exclude_anchor_links=True)
+
+
+def warm_export() -> threading.Thread:
+    """Import nbconvert, compile the page's templates and nbformat's validator in a daemon thread, while the
+    first notebook runs in its kernel, so the first export does not start with them (~0.5 s)."""
+
+    def run() -> None:
+        try:
+            with tempfile.TemporaryDirectory(prefix="talentstats-warm-") as tmp:
+                cell = nbformat.v4.new_code_cell("")
+                cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "<p>warm</p>"})]
+                notebook = Path(tmp) / "warm.ipynb"
+                nbformat.write(nbformat.v4.new_notebook(cells=[cell]), str(notebook))
+                export_html(notebook, "warm")
+        except Exception:  # (only a warm-up: the real export reports its own errors)
+            pass
+
+    thread = threading.Thread(target=run, name="talentstats-warm-export", daemon=True)
+    thread.start()
+    return thread
 
 
 _LAB_CSS = re.compile(r"<!--ts-lab-css-->(.*?)<!--/ts-lab-css-->", re.DOTALL)
@@ -270,4 +303,4 @@ def check_timeout(timeout: float) -> float:
 
 __all__ = ["FORMATS", "PAGE_CSS", "PAPER", "PDF_TIMEOUT", "check_timeout", "export_html", "find_chromium",
            "network_references", "paper_size", "parse_formats", "print_css", "sandbox_flags",
-           "strip_network"]
+           "strip_network", "warm_export"]

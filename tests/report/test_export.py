@@ -17,6 +17,7 @@ from talentstats.report.export import (
     parse_formats,
     print_css,
     strip_network,
+    warm_export,
 )
 from talentstats.report.handoff import HEADLINE_MIME
 from talentstats.report.slim_css import page_classes, prune_css
@@ -106,3 +107,22 @@ def test_exported_page_keeps_the_lab_rules_it_uses_and_prints_charts_scaled(tmp_
     assert ".jp-Toolbar" not in page and "--jp-icon-jupyter:" not in page
     assert len(page) < 60_000  # (JupyterLab's whole stylesheet alone is ~250 kB)
     assert ".jp-OutputArea-output:has(.plotly-graph-div){zoom:0.8}" in print_css("A4", "x")
+
+
+def test_the_kept_exporter_carries_nothing_from_one_page_to_the_next(tmp_path: Path):
+    def notebook(name: str, body: str, title: str) -> Path:
+        nb = nbformat.v4.new_notebook()
+        code = nbformat.v4.new_code_cell("x")
+        code.outputs = [nbformat.v4.new_output("display_data", data={"text/html": body})]
+        nb.cells = [nbformat.v4.new_markdown_cell(f"## {title}"), code]
+        nbformat.write(nb, tmp_path / name)
+        return tmp_path / name
+
+    first = notebook("a.ipynb", "<table class='ts-rt'><tr><td>week A</td></tr></table>", "Week A")
+    second = notebook("b.ipynb", "<p class='ts-more'>week B</p>", "Week B")
+    warm_export().join(60)  # (as a report run does while its first notebook runs)
+    page_a = export_html(first, "A")
+    page_b = export_html(second, "B")
+    assert "week A" in page_a and "week A" not in page_b and "Week A" not in page_b and "<title>B</title>" in page_b
+    assert "<p>warm</p>" not in page_a and "<title>warm</title>" not in page_a  # (nor of the warm-up's page)
+    assert export_html(first, "A") == page_a  # the same page, whatever was exported before
