@@ -191,26 +191,30 @@ def report(
 
     Each week's files are printed as soon as the week is done; on a terminal, stderr shows the step under way.
     """
-    from talentstats.progress import Progress
-    from talentstats.report import parse_formats, render_reports  # (papermill, nbconvert: imported when run)
+    from talentstats.reportkernel import ReportKernel
 
     if (start is None) != (end is None):
         raise UsageError("give both --start and --end")
     cliopts.check_weeks(weeks)
-    options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst,
-                           limits=(max_field_bytes, max_inflated_bytes, read_limit))
-    options = options.but(as_of_version=as_of_version) if as_of_version is not None else options
-    formats = parse_formats(fmt)
+    with ReportKernel(cwd=Path.cwd()) as kernel:
+        kernel.start()  # first thing: its start (~1 s) overlaps the imports below and the load of the exports
+        from talentstats.progress import Progress
+        from talentstats.report import parse_formats, render_reports  # (papermill, nbconvert: imported when run)
 
-    with Progress("Weekly report", quiet=quiet, total=weeks if start is None else 1, delay=1.0) as progress:
-        def week_done(r: Any) -> None:
-            progress.advance()
-            progress.echo(f"{r.folder.name}: {', '.join(str(p) for p in r.files.values())} ({r.seconds:.1f} s)")
+        options = load_options(messages, source_tz, maps, map_file, sheet, dayfirst,
+                               limits=(max_field_bytes, max_inflated_bytes, read_limit))
+        options = options.but(as_of_version=as_of_version) if as_of_version is not None else options
+        formats = parse_formats(fmt)
 
-        render_reports(files, out, options=options, week=week, weeks=weeks, start=start, end=end, tz=tz,
-                       campaigns=tuple(campaign or ()), title=title, formats=formats, paper=paper,
-                       include_pii=include_pii, on_week=week_done, on_step=progress.step, pdf_timeout=pdf_timeout,
-                       allow_empty=allow_empty)
+        with Progress("Weekly report", quiet=quiet, total=weeks if start is None else 1, delay=1.0) as progress:
+            def week_done(r: Any) -> None:
+                progress.advance()
+                progress.echo(f"{r.folder.name}: {', '.join(str(p) for p in r.files.values())} ({r.seconds:.1f} s)")
+
+            render_reports(files, out, options=options, week=week, weeks=weeks, start=start, end=end, tz=tz,
+                           campaigns=tuple(campaign or ()), title=title, formats=formats, paper=paper,
+                           include_pii=include_pii, on_week=week_done, on_step=progress.step,
+                           pdf_timeout=pdf_timeout, allow_empty=allow_empty, kernel=kernel)
     typer.echo(f"index: {out / 'index.html'}")
 
 

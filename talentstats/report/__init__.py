@@ -84,7 +84,8 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
                    title: str = DEFAULT_TITLE, formats: str | Sequence[str] = ("html", "pdf"), paper: str = "A4",
                    include_pii: bool = False, on_week: Callable[[Rendered], object] | None = None,
                    pdf_timeout: float = PDF_TIMEOUT, allow_empty: bool = False,
-                   on_step: Callable[[str], object] | None = None) -> list[Rendered]:
+                   on_step: Callable[[str], object] | None = None,
+                   kernel: ReportKernel | None = None) -> list[Rendered]:
     """Load the exports once and render the report of each period into ``out/<period>/``; update the index.
 
     Every argument is checked before anything is read. The exports are then loaded once (while one notebook
@@ -113,6 +114,9 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
             e.g. from an export that stopped updating, must not go out silently).
         on_step: called with the name of each step as it begins (progress): loading, the kernel's start, and
             ``<period>: notebook`` / ``HTML`` / ``PDF``.
+        kernel: the notebook kernel, already started by the caller (the ``report`` command starts it before it
+            imports this package, see :mod:`talentstats.reportkernel`); None: one of its own. Shut down at the
+            end either way.
 
     Returns:
         One :class:`Rendered` per period, oldest first.
@@ -144,7 +148,7 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
     options = options or LoadOptions()
     step = on_step or _no_step
     done: list[Rendered] = []
-    with ReportKernel(cwd=Path.cwd()) as kernel, PdfPrinter() as printer:
+    with kernel or ReportKernel(cwd=Path.cwd()) as kernel, PdfPrinter() as printer:
         kernel.start()  # (it imports the notebook's modules while this process loads the exports)
         step("Loading the exports")
         loaded = load(paths, options)

@@ -71,3 +71,31 @@ def test_periods_share_one_kernel_and_one_snapshot_read_but_no_variables(tmp_pat
     assert json.dumps(alone, sort_keys=True) == json.dumps(shared, sort_keys=True)
     assert alone["reach_outs"] == 503
     assert charts_and_library(tmp_path / "alone.ipynb") == charts_and_library(tmp_path / "w47.ipynb")
+
+
+def test_the_report_command_starts_its_kernel_first_and_leaves_none_running(tmp_path: Path, cli,
+                                                                            monkeypatch):
+    """The command starts the kernel before importing the report package (its start overlaps the imports and the
+    load); a run that then stops on a bad argument or empty week shuts it down all the same."""
+    import psutil
+
+    from talentstats import reportkernel
+
+    started: list[bool] = []
+    real_start = reportkernel.ReportKernel.start
+
+    def start(self: ReportKernel) -> None:
+        started.append(self.km is None)
+        real_start(self)
+
+    monkeypatch.setattr(reportkernel.ReportKernel, "start", start)
+
+    def kernels() -> list[psutil.Process]:
+        return [p for p in psutil.Process().children(recursive=True)
+                if any("ipykernel" in part for part in p.cmdline())]
+
+    for bad in (["--paper", "A5"], ["--week", "2030-W01"]):
+        code, _, err = cli("report", sample_dir(), "--out", tmp_path / "out", "--format", "html", *bad)
+        assert code == 2 and err.count("\n") == 1, err
+        assert kernels() == []
+    assert started and started[0] is True  # (started by the command, before the report package ran)
