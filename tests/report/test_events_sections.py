@@ -137,13 +137,13 @@ def test_steps_chart_one_bar_per_step_labelled_with_rate_and_sent():
 # --------------------------------------------------------------------------- the snapshot
 def test_the_snapshot_carries_the_messages(tmp_path: Path):
     loaded = load([sample_dir()])
-    back = read_snapshot(write_snapshot(loaded, tmp_path / "s.parquet"))
+    back = read_snapshot(write_snapshot(loaded, tmp_path / "s.arrow"))
     assert back.messages is not None and back.messages.equals(loaded.messages)
     alone = load([sample_dir() / "reach_outs.csv"])
-    assert read_snapshot(write_snapshot(alone, tmp_path / "t.parquet")).messages is None
-    (tmp_path / "s.messages.parquet").unlink()
+    assert read_snapshot(write_snapshot(alone, tmp_path / "t.arrow")).messages is None
+    (tmp_path / "s.messages.arrow").unlink()
     with pytest.raises(InputError, match="messages"):
-        read_snapshot(tmp_path / "s.parquet")
+        read_snapshot(tmp_path / "s.arrow")
 
 
 @slow

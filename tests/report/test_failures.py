@@ -53,7 +53,7 @@ def test_data_vanishing_mid_run_fails_readably_and_keeps_the_previous_report(
     assert code == 1
     assert err.count("\n") == 1, err  # one readable line
     assert "notebook failed in cell 'header', line 5: report = WeeklyReport.from_parameters(" in err
-    assert "InputError: " in err and "snapshot.parquet: file not found" in err
+    assert "InputError: " in err and "snapshot.arrow: file not found" in err
     assert f"executed notebook kept at {out / WEEK / 'weekly_report.failed.ipynb'}" in err
     kept = assert_previous_intact(before, out)
     assert any(o.get("ename") == "InputError" for c in kept.cells if c.cell_type == "code" for o in c.outputs)

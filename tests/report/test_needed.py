@@ -67,7 +67,7 @@ def assert_same(loaded: Loaded, periods: list[tuple[dt.date, dt.date]], tz: str,
     the whole table; returns what the snapshot holds."""
     rows = needed_rows(loaded, periods, tz, campaigns)
     assert rows is not None and not rows.all()  # (something was cut: the test is not vacuous)
-    cut = read_snapshot(write_snapshot(loaded, _SNAPSHOTS / f"s{next(_COUNT)}.parquet", rows=rows))
+    cut = read_snapshot(write_snapshot(loaded, _SNAPSHOTS / f"s{next(_COUNT)}.arrow", rows=rows))
     assert len(cut.table) == int(rows.sum())
     for start, end in periods:
         full, part = sections(loaded, start, end, tz, campaigns), sections(cut, start, end, tz, campaigns)
