@@ -82,3 +82,52 @@ def test_a_print_that_does_not_finish_is_one_line_naming_the_limit_and_the_next_
         printer.print(page(tmp_path / "ok.html", "<p>after</p>"), tmp_path / "ok.pdf", timeout=30)
     assert "after" in pdftotext(tmp_path / "ok.pdf")
     assert browsers() == []
+
+
+def test_prints_share_one_tab_and_nothing_of_a_page_reaches_the_next(tmp_path: Path):
+    leave = ("window.name='LEFT'+'NAME'; localStorage.setItem('k','LEFT'+'LOCAL');"
+             "sessionStorage.setItem('k','LEFT'+'SESSION'); document.body.append('FIRST'+'RAN')")
+    read = ("document.body.append('SAW:'+window.name+'|'+localStorage.getItem('k')+'|'"
+            "+sessionStorage.getItem('k')+'|'+history.length)")
+    with PdfPrinter() as printer:
+        printer.print(page(tmp_path / "a.html", f"<p>alpha page</p><script>{leave}</script>", [leave]),
+                      tmp_path / "a.pdf")
+        started = [p.pid for p in browsers()]
+        printer.print(page(tmp_path / "b.html", f"<p>beta page</p><script>{read}</script>", [read]),
+                      tmp_path / "b.pdf")
+        assert len(started) == 1 and [p.pid for p in browsers()] == started
+    a, b = pdftotext(tmp_path / "a.pdf"), pdftotext(tmp_path / "b.pdf")
+    assert "alpha page" in a and "FIRSTRAN" in a and "beta page" not in a
+    assert "beta page" in b and "alpha page" not in b and "FIRSTRAN" not in b
+    assert "SAW:|null|null|" in b and "LEFT" not in b  # (the storage and the window's name were cleared)
+
+
+def test_a_page_after_one_whose_scripts_ran_still_runs_only_what_its_own_policy_allows(tmp_path: Path):
+    script = "document.body.append('SCRIPT'+'RAN')"
+    with PdfPrinter() as printer:
+        printer.print(page(tmp_path / "own.html", f"<p>own</p><script>{script}</script>", [script]),
+                      tmp_path / "own.pdf")
+        printer.print(page(tmp_path / "bare.html", f"<p>bare</p><script>{script}</script>"), tmp_path / "bare.pdf")
+        printer.print(page(tmp_path / "other.html", f"<p>other</p><script>{script}</script>", ["1"]),
+                      tmp_path / "other.pdf")
+    assert "SCRIPTRAN" in pdftotext(tmp_path / "own.pdf")
+    bare, other = pdftotext(tmp_path / "bare.pdf"), pdftotext(tmp_path / "other.pdf")
+    assert "bare" in bare and "SCRIPTRAN" not in bare  # no policy: none runs, though the same script just ran
+    assert "other" in other and "SCRIPTRAN" not in other
+
+
+def test_after_a_timeout_the_next_print_runs_in_a_new_browser_and_nothing_is_left(tmp_path: Path):
+    stuck = "document.body.append('STUCK'+'PAGE'); while (true) {}"
+    with PdfPrinter() as printer:
+        printer.print(page(tmp_path / "first.html", "<p>first</p>"), tmp_path / "first.pdf")
+        before = [p.pid for p in browsers()]
+        with pytest.raises(UsageError):
+            printer.print(page(tmp_path / "hang.html", f"<p>x</p><script>{stuck}</script>", [stuck]),
+                          tmp_path / "hang.pdf", timeout=2)
+        assert browsers() == []  # (the stuck browser, its context and its page were closed)
+        printer.print(page(tmp_path / "ok.html", "<p>after</p>"), tmp_path / "ok.pdf")
+        after = [p.pid for p in browsers()]
+        assert len(after) == 1 and after != before
+    text = pdftotext(tmp_path / "ok.pdf")
+    assert "after" in text and "STUCK" not in text and "first" not in text
+    assert browsers() == []
