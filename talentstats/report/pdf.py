@@ -9,6 +9,13 @@ which no script runs), Chromium runs in its sandbox unless this process is root
 within ``pdf_timeout`` fails with one line naming it (and its browser, context and page are closed), the PDF is
 written atomically, laid out by :func:`~talentstats.report.export.print_css`.
 
+Warm-up: while the first notebook runs, :meth:`PdfPrinter.start` loads a page in that tab that runs the report's
+plotly.js and draws a small chart of each trace type it bundles, under a policy allowing exactly those two scripts.
+V8 keeps the code it compiled for a script and reuses it for the same text at the same URL, line and column, so
+every page (warm-up and reports) is loaded from the one file, its plotly.js moved to line :data:`PLOTLY_LINE` by
+blank lines at the end of its ``<head>`` (not rendered): the first report finds plotly.js compiled and its drawing
+code warm. A warm-up that fails is ignored (its tab replaced); a print waits for it rather than racing it.
+
 Nothing of one report reaches the next: each print loads a new document (its own policy, DOM and script realm);
 after its PDF the page's storage and ``window.name`` are cleared and the tab is left on ``about:blank``.
 
@@ -28,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from talentstats.atomic import atomic_write_bytes
-from talentstats.report.csp import has_policy, policy, with_policy
+from talentstats.report.csp import BUNDLE_TRACES, has_policy, page_plotly_js, policy, with_policy
 from talentstats.report.execute import ReportError
 from talentstats.report.export import (
     CHROMIUM_FLAGS,
@@ -43,6 +50,31 @@ from talentstats.report.export import (
 VIEWPORT = {"width": 1200, "height": 1600}
 #: seconds a stuck browser may take to close before the printer gives up on it
 _CLOSE_LIMIT = 10.0
+#: seconds the warm-up may take (it takes well under one); past it the tab is replaced and printing goes on
+_WARM_LIMIT = 15.0
+#: the (0-based) line every page's plotly.js starts on, where a report has fewer lines before it (see above)
+PLOTLY_LINE = 20000
+#: the warm-up: one small chart of each trace type of the bundle, with titles, text, error bars, fills, a colour
+#: scale and dates, as the report's charts have
+_WARM_JS = """(() => {
+  const x = ['2026-11-02', '2026-11-09', '2026-11-16'];
+  const charts = {
+    bar: [{type: 'bar', x: [3, 2, 1], y: ['a', 'b', 'c'], text: ['3', '2', '1'], textposition: 'auto',
+           orientation: 'h', cliponaxis: false}],
+    scatter: [{type: 'scatter', x, y: [3, 4, 5], mode: 'lines+markers+text', text: ['3', '4', '5'],
+               textposition: 'top center', error_y: {type: 'data', array: [1, 1, 1]}},
+              {type: 'scatter', x, y: [1, 2, 1], mode: 'lines', fill: 'tozeroy', connectgaps: false}],
+    heatmap: [{type: 'heatmap', z: [[1, 2], [3, 4]], x: ['a', 'b'], y: ['u', 'v'], texttemplate: '%{z}',
+               colorscale: 'Blues', xgap: 1, ygap: 1}],
+    funnel: [{type: 'funnel', x: [30, 20, 10], y: ['a', 'b', 'c'], textinfo: 'value+percent initial'}],
+  };
+  for (const [name, data] of Object.entries(charts)) {
+    const div = document.body.appendChild(document.createElement('div'));
+    Plotly.newPlot(div, data, {title: {text: 'warm-up ' + name}, width: 700, height: 280, showlegend: true,
+      font: {family: "Inter, 'Segoe UI', Helvetica, Arial, sans-serif"}, xaxis: {title: {text: 'x'}},
+      yaxis: {title: {text: 'y'}}}, {displayModeBar: false, responsive: true});
+  }
+})()"""
 #: resolves once the page is drawn: fonts loaded, every plotly chart drawn (when plotly.js runs at all: a page
 #: whose scripts the policy blocks has nothing to wait for; a chart not drawn after 10 s is printed as it is),
 #: then two animation frames
@@ -61,13 +93,36 @@ _FORGET = """() => {
 }"""
 
 
+def warm_page(plotly_js: str) -> str:
+    """The warm-up page: ``plotly_js`` at line :data:`PLOTLY_LINE`, column 8, then :data:`_WARM_JS`, under a
+    policy allowing exactly those two scripts (UTF-8 declared: the hashes are of the text as decoded)."""
+    page = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>warm-up</title></head><body>'
+            + "\n" * PLOTLY_LINE + f"<script>{plotly_js}</script><script>{_WARM_JS}</script></body></html>")
+    return with_policy(page, policy([plotly_js, _WARM_JS]))
+
+
+def aligned(page: str, plotly_js: str) -> str:
+    """``page`` with blank lines at the end of its ``<head>`` moving ``plotly_js`` (when the page embeds it on a
+    line of its own, before line :data:`PLOTLY_LINE`) to that line; otherwise ``page`` as it is.
+
+    Blank lines in the head are not rendered: the PDF is the same, only V8 finds the code it compiled before.
+    """
+    head = page.find("</head>")
+    at = page.find(plotly_js, head) if head >= 0 and plotly_js else -1
+    if at < 0 or page.rfind("\n", head, at) < 0:  # (not there, or on the head's last line: its column would move)
+        return page
+    line = page.count("\n", 0, at)
+    return page[:head] + "\n" * (PLOTLY_LINE - line) + page[head:] if line <= PLOTLY_LINE else page
+
+
 class _Session:
-    """A launched browser with the one context and page (tab) that every print of the printer uses."""
+    """A launched browser with the one context and page (tab) every print uses, and the file pages load from
+    (one per launch: a launch given up on never writes where the next one prints)."""
 
-    __slots__ = ("browser", "context", "page")
+    __slots__ = ("browser", "context", "file", "page")
 
-    def __init__(self, browser: Any, context: Any, page: Any) -> None:
-        self.browser, self.context, self.page = browser, context, page
+    def __init__(self, browser: Any, context: Any, page: Any, file: Path) -> None:
+        self.browser, self.context, self.page, self.file = browser, context, page, file
 
 
 class PdfPrinter:
@@ -84,7 +139,7 @@ class PdfPrinter:
         self._thread: threading.Thread | None = None
         self._launch: concurrent.futures.Future[_Session] | None = None
         self._playwright: Any = None
-        self._folder: Path | None = None
+        self._folders: list[Path] = []
         self._lock = threading.Lock()
 
     def __enter__(self) -> PdfPrinter:
@@ -93,46 +148,61 @@ class PdfPrinter:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    @property
-    def _file(self) -> Path:
-        """The file every page is printed from (one URL for all: see :meth:`print`)."""
-        assert self._folder is not None
-        return self._folder / "print.html"
-
     def start(self) -> None:
-        """Launch Chromium in the background (returns at once).
+        """Launch Chromium in the background (returns at once) and run the warm-up in it (see the module's text).
 
         Raises:
             ReportError: no Chromium found.
         """
+        self._begin(warm=True)
+
+    def _begin(self, warm: bool) -> None:
+        """Launch the browser in the background unless it is launched; ``warm``: then run the warm-up in it."""
         if self._launch is not None:
             return
         browser = find_chromium()
-        if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="talentstats-pdf-"))
+        self._folders.append(Path(tempfile.mkdtemp(prefix="talentstats-pdf-")))
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
             self._thread = threading.Thread(target=self._loop.run_forever, name="talentstats-pdf", daemon=True)
             self._thread.start()
-        self._launch = asyncio.run_coroutine_threadsafe(self._open(browser), self._loop)
+        self._launch = asyncio.run_coroutine_threadsafe(self._open(browser, self._folders[-1] / "print.html", warm),
+                                                        self._loop)
 
-    async def _open(self, executable: str) -> _Session:
-        """Launch the browser and open its one context and page."""
+    async def _open(self, executable: str, file: Path, warm: bool) -> _Session:
+        """Launch the browser, open its one context and tab, and run the warm-up in it (from ``file``) when
+        ``warm``."""
         from playwright.async_api import async_playwright  # (heavy; only when a PDF is asked for)
 
         if self._playwright is None:
             self._playwright = await async_playwright().start()
         sandbox = sandbox_flags()
         flags = [f for f in CHROMIUM_FLAGS if f != "--headless"] + sandbox
-        browser = await self._playwright.chromium.launch(executable_path=executable, args=flags, headless=True,
-                                                         chromium_sandbox=not sandbox, handle_sigint=False,
-                                                         handle_sigterm=False, handle_sighup=False)
+        writing = asyncio.ensure_future(asyncio.to_thread(_write_warm_page, file)) if warm else None
         try:
-            context = await browser.new_context(viewport=VIEWPORT, offline=True, accept_downloads=False)
-            return _Session(browser, context, await context.new_page())
-        except BaseException:
-            await asyncio.wait_for(browser.close(), _CLOSE_LIMIT)
-            raise
+            browser = await self._playwright.chromium.launch(
+                executable_path=executable, args=flags, headless=True, chromium_sandbox=not sandbox,
+                handle_sigint=False, handle_sigterm=False, handle_sighup=False)
+            try:
+                session = await _tab(browser, file)
+                if writing is not None:
+                    try:
+                        async with asyncio.timeout(_WARM_LIMIT):
+                            await writing
+                            await session.page.goto(file.as_uri(), wait_until="load", timeout=0)
+                            await session.page.goto("about:blank", timeout=0)
+                    except Exception:  # the warm-up only saves time: a tab it left in any state is replaced
+                        await asyncio.wait_for(session.context.close(), _CLOSE_LIMIT)
+                        session = await _tab(browser, file)
+                return session
+            except BaseException:
+                await asyncio.wait_for(browser.close(), _CLOSE_LIMIT)
+                raise
+        finally:
+            if writing is not None:  # (its thread is done before a print writes the file)
+                await asyncio.wait([writing])
+                if not writing.cancelled():
+                    writing.exception()
 
     def print(self, html_path: Path, pdf_path: Path, paper: str = "A4", footer: str = "",
               timeout: float = PDF_TIMEOUT) -> None:
@@ -156,8 +226,9 @@ class PdfPrinter:
         if not has_policy(page):
             page = with_policy(page, policy())
         page = page.replace("</head>", print_css(paper, footer) + "</head>", 1)
+        page = aligned(page, page_plotly_js(BUNDLE_TRACES))
         with self._lock:
-            self.start()
+            self._begin(warm=False)  # (a print never waits for a warm-up of its own: only start() runs one)
             assert self._loop is not None
             job = asyncio.run_coroutine_threadsafe(self._print(page, timeout), self._loop)
             try:
@@ -192,9 +263,10 @@ class PdfPrinter:
         """
         assert self._launch is not None
         async with asyncio.timeout(timeout):
-            tab = (await asyncio.wrap_future(self._launch)).page
-            self._file.write_text(page, encoding="utf-8")
-            await tab.goto(self._file.as_uri(), wait_until="load", timeout=0)
+            session = await asyncio.wrap_future(self._launch)
+            tab = session.page
+            session.file.write_text(page, encoding="utf-8")
+            await tab.goto(session.file.as_uri(), wait_until="load", timeout=0)
             await tab.evaluate(_DRAWN)
             pdf = await tab.pdf(prefer_css_page_size=True, print_background=False)
             await tab.evaluate(_FORGET)
@@ -215,9 +287,9 @@ class PdfPrinter:
         """Close the browser and Playwright, stop the printer's thread, remove its folder; no Chromium is left."""
         self._discard()
         loop, self._loop = self._loop, None
-        folder, self._folder = self._folder, None
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)  # (the browser is closed: nothing reads it any more)
+        for folder in self._folders:  # (the browser is closed: nothing reads them any more)
+            shutil.rmtree(folder, ignore_errors=True)
+        self._folders = []
         if loop is None:
             return
         if self._playwright is not None:
@@ -235,6 +307,17 @@ class PdfPrinter:
             loop.close()
 
 
+async def _tab(browser: Any, file: Path) -> _Session:
+    """A new context (offline, no downloads) of ``browser`` with one page, loading pages from ``file``."""
+    context = await browser.new_context(viewport=VIEWPORT, offline=True, accept_downloads=False)
+    return _Session(browser, context, await context.new_page(), file)
+
+
+def _write_warm_page(file: Path) -> None:
+    """Write the warm-up page (in a worker thread: plotly is imported for its version)."""
+    file.write_text(warm_page(page_plotly_js(BUNDLE_TRACES)), encoding="utf-8")
+
+
 async def _close_browser(launch: concurrent.futures.Future[_Session]) -> None:
     """Close a launched (or launching) browser, within :data:`_CLOSE_LIMIT`."""
     try:
@@ -244,4 +327,4 @@ async def _close_browser(launch: concurrent.futures.Future[_Session]) -> None:
     await asyncio.wait_for(session.browser.close(), _CLOSE_LIMIT)
 
 
-__all__ = ["VIEWPORT", "PdfPrinter"]
+__all__ = ["PLOTLY_LINE", "VIEWPORT", "PdfPrinter", "aligned", "warm_page"]
