@@ -24,7 +24,8 @@ STORED_RENDERER = "plotly_mimetype"
 #: and plotly's notebook renderer made to embed the report's plotly.js (see :mod:`talentstats.report.renderer`)
 _WARM = ("from talentstats.fastimport import skip_iri_grammar\nskip_iri_grammar()\n"
          "import talentstats.weekly, plotly.graph_objects, plotly.io, nbformat, IPython.display\n"
-         "from talentstats.report.renderer import use_report_renderer\nuse_report_renderer()\n")
+         "from talentstats.report.renderer import use_report_renderer\nuse_report_renderer()\n"
+         "plotly.io.templates['plotly_white']\n")
 #: run before each period: a fresh namespace, history session and execution count (imported modules stay), and
 #: plotly's renderer queued for activation again so that the period's first chart embeds plotly.js, as the
 #: first chart of a new kernel does
