@@ -22,7 +22,7 @@ import narwhals as nw
 from narwhals.typing import IntoFrameT
 
 from talentstats.errors import UsageError
-from talentstats.stats.metrics import _bounds, _row_slices, keys_among, responded_expr
+from talentstats.stats.metrics import RESPONDED_COLUMNS, _bounds, _row_slices, keys_among, only_columns, responded_expr
 from talentstats.stats.periods import FIRST_DATE, monday_of, parse_date, range_instants, zone
 from talentstats.stats.timekeys import day_number, local_date_key, monday_number
 
@@ -114,6 +114,7 @@ def _cells(f: Any, event: str, lo: dt.datetime, hi: dt.datetime, as_of: dt.datet
     # (on pandas total_microseconds goes through float seconds and may come out 1 us short, but only where the
     # difference is not whole seconds: never at a multiple of 7 days, so the floor is exact on every engine)
     age = (nw.col(event) - created).dt.total_microseconds() // _US_PER_WEEK
+    f = only_columns(f, "created_at", event, *RESPONDED_COLUMNS)  # (before the filter: it copies every column)
     f = f.filter((created >= lo) & (created < hi) & (created <= as_of))
     f = f.with_columns(_date=local_date_key(tz), _age=nw.when(counted).then(age))
     cells = f.group_by("_date", "_age").agg(nw.len().alias("_n"))
@@ -215,11 +216,14 @@ def time_to_reply(reach_outs: IntoFrameT, start: dt.date | str, end: dt.date | s
     names = f.collect_schema().names()
     base = nw.coalesce(nw.col("first_sent_at"), nw.col("created_at")) if "first_sent_at" in names \
         else nw.col("created_at")
-    cohort = f.filter((nw.col("created_at") >= lo) & (nw.col("created_at") < hi))
+    # (only the columns read, and the replied rows picked in one filter: a filter copies every column it is given)
+    used = only_columns(f, *keys, "created_at", "first_sent_at", "responded_at", *RESPONDED_COLUMNS)
+    in_range = (nw.col("created_at") >= lo) & (nw.col("created_at") < hi)
     # (categorical keys as text after the filter and the grouping: casting the whole cohort's was most of the time)
-    replied = cohort.filter(responded_expr() & ~nw.col("responded_at").is_null())
+    replied = used.filter(in_range & responded_expr() & ~nw.col("responded_at").is_null())
     replied = _eager_pandas(_text_keys(replied.select(*keys, "responded_at", _base=base), keys))
-    groups = _eager_pandas(_text_keys(cohort.group_by(*keys).agg(nw.len().alias("_n")), keys)) if keys else None
+    groups = (_eager_pandas(_text_keys(used.select(*keys, "created_at").filter(in_range)
+                                       .group_by(*keys).agg(nw.len().alias("_n")), keys)) if keys else None)
     return _like(f, _ttr_frame(replied, groups, keys))
 
 

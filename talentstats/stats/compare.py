@@ -28,6 +28,7 @@ from talentstats.stats.metrics import (
     finish,
     flag_exprs,
     has_open_info,
+    only_columns,
     responded_expr,
     stats_dicts,
     total_of,
@@ -95,6 +96,9 @@ def _counts_at(f: Any, lo: dt.datetime, hi: dt.datetime, cut: dt.datetime, keys:
     unknown time is counted: it has happened; how many of those there are is counted beside)."""
     created = nw.col("created_at")
     names = f.collect_schema().names()
+    # (only the columns read, before the filter: it copies every column it is given)
+    f = only_columns(f, *keys, "created_at", "state", "response_via", "response_type", "opened", "responded_at",
+                     "first_opened_at")
     rows = f.filter((created >= lo) & (created < hi) & (created <= cut))
     responded = responded_expr()
     extra: dict[str, nw.Expr] = {}
@@ -287,7 +291,7 @@ def maturity(table: Any, period: Period, tz: str = "UTC", as_of: dt.datetime | N
     as_of = (newest_instant(table) or hi) if as_of is None else _instant(as_of)
     f = nw.from_native(table)
     created = nw.col("created_at")
-    rows = _eager_pandas(f.filter((created >= lo) & (created < hi) & (created <= as_of)).select("created_at"))
+    rows = _eager_pandas(f.select("created_at").filter((created >= lo) & (created < hi) & (created <= as_of)))
     age_days = (pd.Timestamp(as_of) - rows["created_at"]) / pd.Timedelta(days=1)
     p90 = _p90_hours(table, start, as_of, tz)
     share = None if p90 is None or len(rows) == 0 else float((age_days * 24 > p90).mean())

@@ -72,6 +72,18 @@ def _blank(col: str) -> nw.Expr:
     return nw.col(col).is_null() | (nw.col(col).str.strip_chars() == "")
 
 
+#: the columns :func:`responded_expr` reads
+RESPONDED_COLUMNS: tuple[str, ...] = ("response_via", "state")
+
+
+def only_columns(frame: Any, *columns: str) -> Any:
+    """The narwhals frame with only ``columns`` (those it has, each once), taken before filtering a long eager
+    table: a filter copies every column (picking 90 % of 6.6M rows took 0.5-2 s from the report's 14 columns,
+    0.2 s from 5 of them)."""
+    names = frame.collect_schema().names()
+    return frame.select(*[c for c in dict.fromkeys(columns) if c in names])
+
+
 def responded_expr() -> nw.Expr:
     """Responded: response_via not blank, or state 2 (a boolean)."""
     return ~_blank("response_via") | (nw.col("state") == RESPONDED)

@@ -19,7 +19,7 @@ import numpy as np
 
 from talentstats.errors import UsageError
 from talentstats.stats.arrival import TRIANGLE_METRICS, _eager_pandas, _instant, _triangle_weeks, newest_instant
-from talentstats.stats.metrics import responded_expr
+from talentstats.stats.metrics import RESPONDED_COLUMNS, only_columns, responded_expr
 from talentstats.stats.periods import range_instants, zone
 from talentstats.stats.timekeys import day_number, local_date_key, monday_number
 
@@ -83,7 +83,8 @@ def _known_by(reach_outs: Any, event: str, first: dt.date, last: dt.date, cuts: 
     if event == "responded_at":
         counted = counted & responded_expr()
     lo, hi = range_instants(first, last + dt.timedelta(days=6), tz)
-    f = nw.from_native(reach_outs).filter((created >= lo) & (created < hi) & (created <= cuts[0]))
+    f = only_columns(nw.from_native(reach_outs), "created_at", event, *RESPONDED_COLUMNS)  # (before the filter)
+    f = f.filter((created >= lo) & (created < hi) & (created <= cuts[0]))
     f = f.with_columns(_date=local_date_key(tz), _counted=counted)
     # (0/1 integers summed: the flags of stats.metrics; Int8, a small fraction of the memory traffic)
     flags = {**{f"_n{j}": (created <= c).cast(nw.Int8) for j, c in enumerate(cuts)},
