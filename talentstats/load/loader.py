@@ -140,6 +140,8 @@ def load_arrow(paths: str | Path | Sequence[str | Path], options: LoadOptions | 
             # the approximate response times) and when a messages export is matched to them by id
             alone = len(datasets) == 1 and not files and not message_files
             columns = [c for c in CANONICAL if c not in PII and not (alone and c == "reach_out_id")]
+        elif not options.pii:
+            columns = [c for c in CANONICAL if c not in PII]
         stored, snapshot = load_dataset(root, columns, created_range,
                                         dictionary=metrics_only or bool(files) or len(datasets) > 1,
                                         version=options.as_of_version)
@@ -173,7 +175,17 @@ def load_arrow(paths: str | Path | Sequence[str | Path], options: LoadOptions | 
                       else pd.DataFrame(columns=REJECT_COLUMNS))
     report.rows_rejected = int(report.rejects["file"].isin(report.files).sum())
     report.rows_loaded = table.num_rows
+    if not options.pii:  # (an export's were read: left out here, as a dataset's are)
+        table = _without_pii(table)
     return Loaded(table.select(list(CANONICAL)), report, events)
+
+
+def _without_pii(table: pa.Table) -> pa.Table:
+    """``table`` with its prospect names and emails all missing."""
+    for name in PII:
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, table.schema.field(i), pa.nulls(table.num_rows, table.schema.field(i).type))
+    return table
 
 
 def responded_at_fallback(table: pa.Table, report: LoadReport) -> pa.Table:

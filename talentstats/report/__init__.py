@@ -151,7 +151,7 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
     with kernel or ReportKernel(cwd=Path.cwd()) as kernel, PdfPrinter() as printer:
         kernel.start()  # (it imports the notebook's modules while this process loads the exports)
         step("Loading the exports")
-        loaded = load(paths, options)
+        loaded = load(paths, options if include_pii else options.but(pii=False))  # (names unread: unwritten)
         if explicit is not None:
             periods = [explicit]
         else:

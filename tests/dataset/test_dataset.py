@@ -22,7 +22,7 @@ from talentstats.dataset.read import read_dataset
 from talentstats.dataset.snapshot import LOG, is_dataset, months_between, open_snapshot
 from talentstats.dataset.write import ingest, ingest_reports
 from talentstats.load.columns import CANONICAL
-from talentstats.load.loader import read_reach_outs
+from talentstats.load.loader import load, read_reach_outs
 from talentstats.load.options import LoadOptions
 from talentstats.stats.metrics import GROUP_KEYS, campaign_stats
 
@@ -333,3 +333,27 @@ def test_an_export_is_ingested_chunk_by_chunk_like_a_whole_load(tmp_path, small_
     assert report.opens_source == whole.report.opens_source
     assert report.added == len(whole.table) == report.rows_in_dataset
     pd.testing.assert_frame_equal(by_id(read_reach_outs(tmp_path / "ds").table), by_id(whole.table))
+
+
+def test_a_load_without_pii_does_not_read_the_names_and_is_otherwise_the_same(sample_dataset, monkeypatch):
+    import talentstats.dataset.read as dataset_read
+
+    asked: list[list[str]] = []
+    real = dataset_read.read_snapshot
+
+    def counted(snapshot, files, columns=None, *args, **kwargs):
+        asked.append(list(columns))
+        return real(snapshot, files, columns, *args, **kwargs)
+
+    monkeypatch.setattr(dataset_read, "read_snapshot", counted)
+    full = read_reach_outs(sample_dataset)
+    without = load(sample_dataset, LoadOptions(pii=False))
+    assert "prospect_name" in asked[0] and not {"prospect_name", "prospect_email"} & set(asked[1])
+    assert without.table[["prospect_name", "prospect_email"]].isna().all().all()
+    assert full.table["prospect_name"].notna().any()
+    assert without.table.dtypes.equals(full.table.dtypes)
+    names = ["prospect_name", "prospect_email"]
+    pd.testing.assert_frame_equal(without.table.drop(columns=names), full.table.drop(columns=names))
+    assert without.report.as_dict() == full.report.as_dict()
+    export = load(SAMPLE / "reach_outs.csv", LoadOptions(pii=False)).table  # (an export's are read, then left out)
+    assert export[names].isna().all().all() and len(export) == len(full.table)
