@@ -17,7 +17,8 @@ blank lines at the end of its ``<head>`` (not rendered): the first report finds 
 code warm. A warm-up that fails is ignored (its tab replaced); a print waits for it rather than racing it.
 
 Nothing of one report reaches the next: each print loads a new document (its own policy, DOM and script realm);
-after its PDF the page's storage and ``window.name`` are cleared and the tab is left on ``about:blank``.
+after its PDF the page's storage and ``window.name`` are cleared and the tab is left on ``about:blank`` (while the
+caller goes on: the next print waits for it, and a clean-up that failed costs the browser, not a print).
 
 Playwright's own browser download is never used: the browser is :func:`~talentstats.report.export.find_chromium`.
 Playwright runs in a thread of its own with its own event loop (the notebook kernel's client uses the main
@@ -141,6 +142,7 @@ class PdfPrinter:
         self._playwright: Any = None
         self._folders: list[Path] = []
         self._lock = threading.Lock()
+        self._job: concurrent.futures.Future[None] | None = None  # the last print, with its clean-up of the tab
 
     def __enter__(self) -> PdfPrinter:
         return self
@@ -228,11 +230,13 @@ class PdfPrinter:
         page = page.replace("</head>", print_css(paper, footer) + "</head>", 1)
         page = aligned(page, page_plotly_js(BUNDLE_TRACES))
         with self._lock:
+            self._settle()
             self._begin(warm=False)  # (a print never waits for a warm-up of its own: only start() runs one)
             assert self._loop is not None
-            job = asyncio.run_coroutine_threadsafe(self._print(page, timeout), self._loop)
+            printed: concurrent.futures.Future[bytes] = concurrent.futures.Future()
+            job = self._job = asyncio.run_coroutine_threadsafe(self._print(page, timeout, printed), self._loop)
             try:
-                pdf = job.result(timeout + 2 * _CLOSE_LIMIT)  # (the job stops itself at timeout; this is a backstop)
+                pdf = printed.result(timeout + 2 * _CLOSE_LIMIT)  # (the job stops itself at timeout: a backstop)
             except (TimeoutError, concurrent.futures.TimeoutError):
                 job.cancel()
                 self._discard()
@@ -253,25 +257,42 @@ class PdfPrinter:
             raise ReportError("Chromium could not print the PDF: no output")
         atomic_write_bytes(pdf_path, pdf)
 
-    async def _print(self, page: str, timeout: float) -> bytes:
-        """The PDF of ``page`` (HTML text), within ``timeout`` seconds (a TimeoutError past it).
+    async def _print(self, page: str, timeout: float, printed: concurrent.futures.Future[bytes]) -> None:
+        """Set ``printed`` to the PDF of ``page`` (HTML text), then clean the tab up; all within ``timeout``
+        seconds (a TimeoutError past it, in ``printed`` when the PDF was not made yet).
 
-        The page is written to the printer's one file once the browser is ready (a launch never reads it after),
-        loaded in the printer's tab, printed, then its storage and the window's name are cleared and the tab goes
-        to ``about:blank`` (the report's document is gone before the next print). A print that fails leaves the
-        tab as it is: the caller closes the browser.
+        The page is written to the launch's file once the browser is ready (the warm-up has read it), loaded in
+        the printer's tab and printed; then its storage and the window's name are cleared and the tab goes to
+        ``about:blank`` (the report's document is gone before the next print). A print that fails leaves the tab
+        as it is: the caller closes the browser.
         """
         assert self._launch is not None
-        async with asyncio.timeout(timeout):
-            session = await asyncio.wrap_future(self._launch)
-            tab = session.page
-            session.file.write_text(page, encoding="utf-8")
-            await tab.goto(session.file.as_uri(), wait_until="load", timeout=0)
-            await tab.evaluate(_DRAWN)
-            pdf = await tab.pdf(prefer_css_page_size=True, print_background=False)
-            await tab.evaluate(_FORGET)
-            await tab.goto("about:blank", timeout=0)
-            return pdf
+        try:
+            async with asyncio.timeout(timeout):
+                session = await asyncio.wrap_future(self._launch)
+                tab = session.page
+                session.file.write_text(page, encoding="utf-8")
+                await tab.goto(session.file.as_uri(), wait_until="load", timeout=0)
+                await tab.evaluate(_DRAWN)
+                printed.set_result(await tab.pdf(prefer_css_page_size=True, print_background=False))
+                await tab.evaluate(_FORGET)
+                await tab.goto("about:blank", timeout=0)
+        except BaseException as err:
+            if not printed.done():
+                printed.set_exception(err if isinstance(err, Exception) else concurrent.futures.CancelledError())
+            raise
+
+    def _settle(self) -> None:
+        """Wait for the last print's clean-up of the tab (done meanwhile, as a rule); one that failed or does not
+        end within :data:`_CLOSE_LIMIT` costs the browser: this print launches a new one."""
+        job, self._job = self._job, None
+        if job is None:
+            return
+        try:
+            job.result(_CLOSE_LIMIT)
+        except Exception:
+            job.cancel()
+            self._discard()
 
     def _discard(self) -> None:
         """Close the browser (its context and page with it) after a failed print: the next print launches anew."""

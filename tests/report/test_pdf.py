@@ -131,3 +131,16 @@ def test_after_a_timeout_the_next_print_runs_in_a_new_browser_and_nothing_is_lef
     text = pdftotext(tmp_path / "ok.pdf")
     assert "after" in text and "STUCK" not in text and "first" not in text
     assert browsers() == []
+
+
+def test_a_page_that_hangs_after_its_pdf_costs_the_browser_not_a_print(tmp_path: Path):
+    late = "addEventListener('afterprint', () => { while (true) {} })"  # (runs after the PDF, in the clean-up)
+    with PdfPrinter() as printer:
+        printer.print(page(tmp_path / "late.html", f"<p>late</p><script>{late}</script>", [late]),
+                      tmp_path / "late.pdf", timeout=3)
+        before = [p.pid for p in browsers()]
+        printer.print(page(tmp_path / "next.html", "<p>next</p>"), tmp_path / "next.pdf", timeout=30)
+        after = [p.pid for p in browsers()]
+        assert len(after) == 1 and after != before
+    assert "late" in pdftotext(tmp_path / "late.pdf") and "next" in pdftotext(tmp_path / "next.pdf")
+    assert browsers() == []
