@@ -144,7 +144,8 @@ def load_arrow(paths: str | Path | Sequence[str | Path], options: LoadOptions | 
             columns = [c for c in CANONICAL if c not in PII]
         stored, snapshot = load_dataset(root, columns, created_range,
                                         dictionary=metrics_only or bool(files) or len(datasets) > 1,
-                                        version=options.as_of_version)
+                                        version=options.as_of_version,
+                                        large_text=len(datasets) == 1 and not files and not message_files)
         versions[str(root)] = snapshot.version
         n = stored.num_rows
         parts.append(stored.append_column("_order", pa.array(np.arange(offset, offset + n, dtype=np.int64))))
