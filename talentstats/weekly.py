@@ -170,8 +170,12 @@ class WeeklyReport(EventSections, HonestHeadline):
 
     @property
     def as_of(self) -> pd.Timestamp | None:
-        """The newest reach out's creation time in the report time zone: how fresh the data is."""
-        return newest_created(self.table, self.tz)
+        """The newest reach out's creation time in the report time zone: how fresh the data is (kept for this
+        table and zone: the sections ask ~30 times, each a pass over the whole table)."""
+        kept = self.__dict__.get("_as_of")
+        if kept is None or kept[0] is not self.table or kept[1] != self.tz:
+            kept = self.__dict__["_as_of"] = (self.table, self.tz, newest_created(self.table, self.tz))
+        return kept[2]
 
     def still_arriving(self, end: dt.date | None = None) -> bool:
         """True when a period ending on ``end`` (default: this one) ended fewer than :data:`RECENT_DAYS` days

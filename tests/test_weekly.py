@@ -392,3 +392,23 @@ def test_header_names_the_dataset_version_read(tmp_path):
     assert "; dataset version 1</p>" in report.header_html()
     snap = write_snapshot(load(root), tmp_path / "snapshot.parquet")
     assert read_snapshot(snap).report.dataset_version == 1
+
+
+def test_as_of_is_read_once_per_table_and_zone(monkeypatch):
+    import talentstats.weekly as weekly_mod
+
+    calls: list[str] = []
+    real = weekly_mod.newest_created
+
+    def counted(table, tz="UTC"):
+        calls.append(tz)
+        return real(table, tz)
+
+    monkeypatch.setattr(weekly_mod, "newest_created", counted)
+    report = weekly_mod.WeeklyReport.from_parameters(week="2026-W47")
+    first = report.as_of
+    assert report.as_of == first and report.still_arriving() in (True, False) and len(calls) == 1
+    report.tz = "Asia/Tokyo"  # another zone, or another table: read again
+    assert report.as_of == real(report.table, "Asia/Tokyo") and len(calls) == 2
+    report.table = report.table.iloc[:10]
+    assert report.as_of == real(report.table, "Asia/Tokyo") and len(calls) == 3
