@@ -193,6 +193,7 @@ class PdfPrinter:
                             await writing
                             await session.page.goto(file.as_uri(), wait_until="load", timeout=0)
                             await session.page.goto("about:blank", timeout=0)
+                            file.unlink(missing_ok=True)
                     except Exception:  # the warm-up only saves time: a tab it left in any state is replaced
                         await asyncio.wait_for(session.context.close(), _CLOSE_LIMIT)
                         session = await _tab(browser, file)
@@ -263,8 +264,8 @@ class PdfPrinter:
 
         The page is written to the launch's file once the browser is ready (the warm-up has read it), loaded in
         the printer's tab and printed; then its storage and the window's name are cleared and the tab goes to
-        ``about:blank`` (the report's document is gone before the next print). A print that fails leaves the tab
-        as it is: the caller closes the browser.
+        ``about:blank`` (the report's document is gone before the next print) and the file is removed. A print
+        that fails leaves the tab as it is: the caller closes the browser.
         """
         assert self._launch is not None
         try:
@@ -277,6 +278,7 @@ class PdfPrinter:
                 printed.set_result(await tab.pdf(prefer_css_page_size=True, print_background=False))
                 await tab.evaluate(_FORGET)
                 await tab.goto("about:blank", timeout=0)
+                session.file.unlink(missing_ok=True)  # (no copy of a report, which may name people, is kept)
         except BaseException as err:
             if not printed.done():
                 printed.set_exception(err if isinstance(err, Exception) else concurrent.futures.CancelledError())

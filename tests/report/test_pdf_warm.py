@@ -90,3 +90,18 @@ def test_aligned_moves_plotly_js_to_its_line_by_blank_lines_in_the_head_and_chan
     assert aligned(same_line, js) == same_line  # on the head's line: its column would move
     long = "<html><head></head>" + "\n" * (PLOTLY_LINE + 1) + "<script>" + js + "</script>"
     assert aligned(long, js) == long  # already past the line
+
+
+@chromium
+def test_no_copy_of_a_page_is_kept_after_its_print_and_the_folder_goes_with_the_printer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    with PdfPrinter() as printer:
+        printer.start()
+        printer.print(looking_page(tmp_path / "a.html"), tmp_path / "a.pdf")
+        folders = list(tmp_path.glob("talentstats-pdf-*"))
+        deadline = time.monotonic() + 10
+        while any(list(folder.iterdir()) for folder in folders) and time.monotonic() < deadline:
+            time.sleep(0.05)  # (the clean-up after a print runs while the caller goes on)
+        assert len(folders) == 1 and list(folders[0].iterdir()) == []
+    assert list(tmp_path.glob("talentstats-pdf-*")) == []
