@@ -2,7 +2,7 @@
 
 :class:`PdfPrinter` launches Chromium once (in the background, while the first notebook runs) and prints every
 page in one browser context and one page (tab) of it, navigated to each report in turn: Chromium's renderer and
-V8 stay warm, so a print after the first costs about a third less than one in a fresh context. Its guarantees:
+V8 stay warm, so a print after the first costs a third to a half less than one in a fresh context. Its guarantees:
 the page keeps its Content-Security-Policy (a page without one gets :func:`~talentstats.report.csp.policy`, under
 which no script runs), Chromium runs in its sandbox unless this process is root
 (:func:`~talentstats.report.export.sandbox_flags`), the network is off, a page that does not finish printing
@@ -12,9 +12,10 @@ written atomically, laid out by :func:`~talentstats.report.export.print_css`.
 Warm-up: while the first notebook runs, :meth:`PdfPrinter.start` loads a page in that tab that runs the report's
 plotly.js and draws a small chart of each trace type it bundles, under a policy allowing exactly those two scripts.
 V8 keeps the code it compiled for a script and reuses it for the same text at the same URL, line and column, so
-every page (warm-up and reports) is loaded from the one file, its plotly.js moved to line :data:`PLOTLY_LINE` by
-blank lines at the end of its ``<head>`` (not rendered): the first report finds plotly.js compiled and its drawing
-code warm. A warm-up that fails is ignored (its tab replaced); a print waits for it rather than racing it.
+every page (warm-up and reports) is loaded from one file (per launch), its plotly.js moved to line
+:data:`PLOTLY_LINE` by blank lines at the end of its ``<head>`` (not rendered): the first report finds plotly.js
+compiled and its drawing code warm. A warm-up that fails is ignored (its tab replaced); a print waits for it
+rather than racing it.
 
 Nothing of one report reaches the next: each print loads a new document (its own policy, DOM and script realm);
 after its PDF the page's storage and ``window.name`` are cleared and the tab is left on ``about:blank`` (while the
