@@ -99,8 +99,9 @@ def test_read_only_out_is_one_line_and_the_previous_report_stays(export: Path, t
 
 
 def test_full_out_is_one_line_and_the_previous_report_stays(export: Path, tmp_path: Path, cli):
-    """A real full disk: the snapshot fits, the report (plotly.js inline, ~5 MB) does not."""
-    with tmpfs(tmp_path / "full", "3m") as out:
+    """A real full disk: the snapshot fits, the report (the executed notebook and the page, plotly.js inline in
+    each: ~3 MB) does not."""
+    with tmpfs(tmp_path / "full", "2m") as out:
         before = previous_report(out)
         code, _, err = cli("report", export, "--week", WEEK, "--format", "html", "--out", out)
         assert_one_line(code, err, "No space left on device")
