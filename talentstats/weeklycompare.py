@@ -70,13 +70,14 @@ class HonestHeadline:
     def comparison(self) -> dict[str, Any]:
         """This period against the previous one of the same length, at the same age where event times are known
         (:func:`~talentstats.stats.compare.compare_periods`)."""
-        return compare_periods(self.table, (self.start, self.end), "previous", self.tz, same_age=True)
+        return compare_periods(self.table, (self.start, self.end), "previous", self.tz, same_age=True,
+                               as_of=self.events.as_of)  # (the newest instant, found once for every section)
 
     @cached_property
     def maturity(self) -> dict[str, Any]:
         """How old the period's reach outs are (:func:`~talentstats.stats.compare.maturity`); without response
         times the p90 time to reply and the share older than it are None."""
-        return maturity(self.table, (self.start, self.end), self.tz)
+        return maturity(self.table, (self.start, self.end), self.tz, as_of=self.events.as_of)
 
     @cached_property
     def projection(self) -> dict[str, Any] | None:

@@ -78,6 +78,9 @@ def _known_by(reach_outs: Any, event: str, first: dt.date, last: dt.date, cuts: 
     """In the engine, one pass: per creation week (first .. last Monday) and snapshot (``cuts``), the events
     known and the reach outs created by it, as (weeks × snapshots) int arrays; the conditions of the triangle
     (:func:`~talentstats.stats.arrival.triangle`) with ``as_of`` = each cut."""
+    frame = nw.from_native(reach_outs)
+    if isinstance(frame, nw.DataFrame) and frame.implementation.is_pandas():
+        return _known_by_pandas(frame, event, first, last, cuts, tz)
     created, at = nw.col("created_at"), nw.col(event)
     counted = ~at.is_null() & (at >= created)
     if event == "responded_at":
@@ -98,6 +101,48 @@ def _known_by(reach_outs: Any, event: str, first: dt.date, last: dt.date, cuts: 
     by_week = by_week.reindex(weeks, fill_value=0)
     known = by_week[[f"_e{j}" for j in range(len(cuts))]].fillna(0).to_numpy(dtype="int64")
     reach = by_week[[f"_n{j}" for j in range(len(cuts))]].fillna(0).to_numpy(dtype="int64")
+    return known, reach
+
+
+#: a week in microseconds: the snapshots are ``as_of`` − j weeks
+_WEEK_US = 7 * 86_400 * 1_000_000
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _micros(instant: dt.datetime) -> int:
+    """Microseconds since 1970-01-01 UTC of an aware datetime (exact integer arithmetic)."""
+    return (instant - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def _known_by_pandas(frame: Any, event: str, first: dt.date, last: dt.date, cuts: list[Any],
+                     tz: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_known_by` of an eager pandas table without a flag column per snapshot (22 of them over a long
+    table took ~2 s at 10M rows): as the cuts are ``as_of`` − j weeks, a reach out is created by cut j exactly
+    when j <= (as_of − created_at) // 1 week, and its event known by cut j when j <= (as_of − event) // 1 week,
+    in integer microseconds; one count per (week, last cut) and a cumulative sum over the cuts."""
+    lo, hi = range_instants(first, last + dt.timedelta(days=6), tz)
+    table = only_columns(frame, "created_at", event, *RESPONDED_COLUMNS).to_native()
+    created = table["created_at"].dt.as_unit("us").array.asi8  # (NaT: the smallest int64, never in range)
+    as_of = _micros(cuts[0])
+    rows = (created >= _micros(lo)) & (created < _micros(hi)) & (created <= as_of)
+    table, created = table[rows], created[rows]
+    at = table[event].dt.as_unit("us").array.asi8
+    counted = table[event].notna().to_numpy() & (at >= created) & (at <= as_of)
+    if event == "responded_at":
+        counted &= nw.from_native(table, eager_only=True).select(responded_expr()).to_native().iloc[:, 0] \
+            .to_numpy(dtype=bool, na_value=False)
+    local = table["created_at"].dt.tz_convert(zone(tz)).dt.tz_localize(None)
+    days = local.to_numpy(dtype="datetime64[D]").astype("int64")
+    epoch = dt.date(1970, 1, 1)
+    week = (monday_number(days) - (first - epoch).days) // 7
+    n_weeks, n_cuts = (last - first).days // 7 + 1, len(cuts)
+
+    def by_cut(weeks: np.ndarray, last_cut: np.ndarray) -> np.ndarray:
+        cells = np.bincount(weeks * n_cuts + np.minimum(last_cut, n_cuts - 1), minlength=n_weeks * n_cuts)
+        return np.cumsum(cells.reshape(n_weeks, n_cuts)[:, ::-1], axis=1)[:, ::-1].astype("int64")
+
+    reach = by_cut(week, (as_of - created) // _WEEK_US)
+    known = by_cut(week[counted], (as_of - at[counted]) // _WEEK_US)
     return known, reach
 
 
