@@ -90,9 +90,9 @@ def test_a_missing_or_foreign_snapshot_is_an_input_error(tmp_path: Path):
         read_snapshot(tmp_path / "text.parquet")
 
 
-def test_a_snapshot_is_compressed_arrow_with_one_chunk_per_column(tmp_path: Path):
-    """Arrow IPC (LZ4), each column one batch: the kernel's string columns are one chunk, which rows are picked
-    from tens of times faster than from the loader's many chunks."""
+def test_a_snapshot_is_arrow_with_one_chunk_per_column(tmp_path: Path):
+    """Arrow IPC (uncompressed, read memory-mapped), each column one batch: the kernel's string columns are one
+    chunk, which rows are picked from tens of times faster than from the loader's many chunks."""
     loaded = load([sample_dir()])
     rows = loaded.table.index.to_numpy() % 2 == 0
     path = write_snapshot(loaded, tmp_path / "s.arrow", rows=rows)
@@ -158,3 +158,19 @@ def test_a_snapshot_is_read_once_and_each_caller_gets_its_own_table(tmp_path: Pa
     path.unlink()
     with pytest.raises(InputError, match="file not found"):
         read_snapshot(path)
+
+
+def test_a_snapshot_written_again_at_its_path_leaves_a_table_read_from_it_as_it_was(tmp_path: Path):
+    """The kernel's table is made from the mapped file: writing the next snapshot at the same path makes a new
+    file (renamed into place), never rewrites the pages the table reads."""
+    from talentstats.report.handoff import _read_table
+
+    loaded = load([sample_dir()])
+    path = write_snapshot(loaded, tmp_path / "s.arrow")
+    first = _read_table(path)
+    before = first.to_pandas()
+    write_snapshot(loaded, path, rows=loaded.table.index.to_numpy() % 3 == 0)
+    assert first.num_rows == len(loaded.table)
+    pd.testing.assert_frame_equal(first.to_pandas(), before)
+    assert read_snapshot(path).table.shape[0] == int((loaded.table.index.to_numpy() % 3 == 0).sum())
+    assert not list(tmp_path.glob("*.part"))
