@@ -216,6 +216,7 @@ def report(
                            include_pii=include_pii, on_week=week_done, on_step=progress.step,
                            pdf_timeout=pdf_timeout, allow_empty=allow_empty, kernel=kernel)
     typer.echo(f"index: {out / 'index.html'}")
+    exit_now()  # (every file is in place, the kernel and the browser are gone: no interpreter teardown)
 
 
 @app.command()

@@ -175,7 +175,7 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
             run = _Run(snapshot=Path(snapshot), out=out, options=options, tz=tz, campaigns=campaigns, title=title,
                        formats=formats, paper=paper, include_pii=include_pii, pdf_timeout=pdf_timeout,
                        kernel=kernel, printer=printer, step=step)
-            for rendered in render_in_turn(run, periods, _TEMP_PREFIX):
+            for rendered in render_in_turn(run, periods, _TEMP_PREFIX, after_notebooks=kernel.close):
                 done.append(rendered)
                 if on_week is not None:
                     on_week(rendered)

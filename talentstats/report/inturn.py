@@ -17,7 +17,7 @@ import datetime as dt
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,7 +39,8 @@ class Periods(Protocol):
     def install(self, executed: Path, label: str, folder: Path) -> Any: ...
 
 
-def render_in_turn(run: Periods, periods: Sequence[tuple[dt.date, dt.date]], prefix: str) -> Iterator[Any]:
+def render_in_turn(run: Periods, periods: Sequence[tuple[dt.date, dt.date]], prefix: str,
+                   after_notebooks: Callable[[], object] | None = None) -> Iterator[Any]:
     """Render each period (oldest first): its notebook here, its files in a worker thread while the next
     period's notebook runs. Yields each period's ``Rendered`` in period order once its files are in place.
 
@@ -47,6 +48,8 @@ def render_in_turn(run: Periods, periods: Sequence[tuple[dt.date, dt.date]], pre
         run: what renders one period.
         periods: (first day, last day) of each period.
         prefix: the name prefix of the temporary folders (inside ``run.out``).
+        after_notebooks: called once every notebook has run, while the last period's files are being made
+            (the run shuts its kernel down then, instead of after the last PDF).
 
     Raises:
         The first failing period's error (see the module's docstring).
@@ -74,6 +77,8 @@ def render_in_turn(run: Periods, periods: Sequence[tuple[dt.date, dt.date]], pre
                         raise run.kept(failed, executed, folder)
                     raise failed
                 pending = worker.submit(_files, run, executed, label, folder, t0)
+            if after_notebooks is not None:
+                after_notebooks()
             if pending is not None:
                 previous, pending = pending, None
                 yield _collect(previous, stages)

@@ -101,3 +101,29 @@ def test_a_backfill_writes_the_summaries_of_each_week_rendered_alone(tmp_path: P
         render_reports([sample_dir()], alone, week=label, weeks=1, formats=["html"])
         assert (together / label / "summary.json").read_bytes() == (alone / label / "summary.json").read_bytes()
     assert no_temporary_folders(together)
+
+
+def test_the_kernel_is_let_go_once_the_last_notebook_has_run_not_after_the_last_pdf(tmp_path: Path):
+    run = FakeRun(tmp_path)
+    real_install = run.install
+    last_files_started = threading.Event()
+    release = threading.Event()
+
+    def slow_install(executed: Path, label: str, folder: Path) -> SimpleNamespace:
+        if label == LABELS[-1]:
+            last_files_started.set()
+            assert release.wait(10)  # (the last PDF still printing)
+        return real_install(executed, label, folder)
+
+    run.install = slow_install  # type: ignore[method-assign]
+
+    def notebooks_done() -> None:
+        run.log.append(("notebooks done", "", True))
+        release.set()
+
+    rendered = list(render_in_turn(run, PERIODS, ".render-", after_notebooks=notebooks_done))
+    assert [r.folder.name for r in rendered] == LABELS
+    events = [e[0] for e in run.log]
+    assert events.count("notebooks done") == 1
+    assert events.index("notebooks done") > max(i for i, e in enumerate(events) if e == "notebook")
+    assert events.index("notebooks done") < len(events) - 1 and run.log[-1][:2] == ("files", LABELS[-1])
