@@ -90,9 +90,15 @@ def test_the_report_command_starts_its_kernel_first_and_leaves_none_running(tmp_
 
     monkeypatch.setattr(reportkernel.ReportKernel, "start", start)
 
-    def kernels() -> list[psutil.Process]:
-        return [p for p in psutil.Process().children(recursive=True)
-                if any("ipykernel" in part for part in p.cmdline())]
+    def kernels() -> list[int]:
+        found = []
+        for p in psutil.Process().children(recursive=True):
+            try:  # (a zombie or a process gone meanwhile, of another test of this worker, is not a kernel)
+                if p.status() != psutil.STATUS_ZOMBIE and any("ipykernel" in part for part in p.cmdline()):
+                    found.append(p.pid)
+            except psutil.Error:
+                continue
+        return found
 
     for bad in (["--paper", "A5"], ["--week", "2030-W01"]):
         code, _, err = cli("report", sample_dir(), "--out", tmp_path / "out", "--format", "html", *bad)
