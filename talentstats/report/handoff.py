@@ -1,13 +1,13 @@
 """What a report run and its notebook kernels exchange: the loaded data going in, the headline numbers coming out.
 
 A report run loads the exports once and writes the canonical table with its load report to a *snapshot* (one Arrow
-IPC file, LZ4-compressed, and the messages of a messages export in a second one beside it); every notebook kernel
-reads that snapshot (:func:`read_snapshot`) instead of parsing the exports again. Arrow IPC rather than Parquet: at
-10M reach outs it is written and read in a fraction of the time (no encoding to undo), and each column is written
-as one batch, so the kernel's table has one chunk per column (picking rows from an Arrow string column of many
-chunks is tens of times slower, and every section picks rows). The notebook records its headline numbers as a display
-output of type :data:`HEADLINE_MIME`, which the run reads back from the executed notebook (:func:`read_headline`)
-for the summary and the index page.
+IPC file, uncompressed and read memory-mapped, and the messages of a messages export in a second one beside it);
+every notebook kernel reads that snapshot (:func:`read_snapshot`) instead of parsing the exports again. Arrow IPC
+rather than Parquet: at 10M reach outs it is written and read in a fraction of the time (no encoding to undo), and
+each column is written as one batch, so the kernel's table has one chunk per column (picking rows from an Arrow
+string column of many chunks is tens of times slower, and every section picks rows). The notebook records its
+headline numbers as a display output of type :data:`HEADLINE_MIME`, which the run reads back from the executed
+notebook (:func:`read_headline`) for the summary and the index page.
 """
 
 from __future__ import annotations
@@ -35,10 +35,6 @@ _LOAD_KEY = b"talentstats.load"
 #: the schema metadata key naming a snapshot's messages file (absent: no messages export)
 _MESSAGES_KEY = b"talentstats.messages"
 SNAPSHOT_NAME = "snapshot.arrow"
-#: the snapshot is written uncompressed and read memory-mapped: the kernel's table is made from the file's pages
-#: (at 10M reach outs LZ4 took ~1.5 s to write and ~1.9 s to read; uncompressed ~0.5 s and ~0.3 s), for a file
-#: about three times larger (~1.1 GB at 10M rows) in the run's temporary folder, removed when the run ends
-_COMPRESSION = None
 #: the first bytes of an Arrow IPC file (a snapshot of an earlier version is a Parquet file: read as one)
 _IPC_MAGIC = b"ARROW1"
 
@@ -91,10 +87,13 @@ def _snapshot_table(frame: pd.DataFrame, pii: bool, rows: np.ndarray | None) -> 
 
 
 def _write_ipc(table: pa.Table, path: Path) -> None:
-    """``table`` as an LZ4-compressed Arrow IPC file (a table of one chunk per column as one record batch; an IPC
-    file holds one dictionary per column, so the chunks' dictionaries are unified first)."""
+    """``table`` as an uncompressed Arrow IPC file, renamed into place (a table of one chunk per column as one
+    record batch; an IPC file holds one dictionary per column, so the chunks' dictionaries are unified first)."""
     table = table.unify_dictionaries()
-    options = pa.ipc.IpcWriteOptions(compression=_COMPRESSION)
+    # uncompressed: the kernel maps the file and makes its table from the pages (at 10M reach outs LZ4 took ~1.5 s
+    # to write and ~1.9 s to read; this ~0.5 s and ~0.3 s) for ~3x the bytes (~1.1 GB at 10M rows) in the run's
+    # temporary folder, removed when the run ends
+    options = pa.ipc.IpcWriteOptions(compression=None)
     staged = path.with_name(path.name + ".part")
     with pa.OSFile(str(staged), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
         writer.write_table(table, max_chunksize=max(len(table), 1))
