@@ -26,7 +26,7 @@ def _warm() -> None:
     skip_iri_grammar()
     widget = importlib.import_module("talentstats.dashboard.widget")  # pandas, plotly, ipywidgets, the cubes
     widget.figure_widget_class()  # (the figures' class, made once: ~0.25 s; no widget is made here)
-    importlib.import_module("plotly.io").templates["plotly_white"]  # (the charts' template, read once)
+    importlib.import_module("talentstats.present.charts.figure").chart_template()  # (the charts' template, made once)
 
     path = loaded_file()
     if path is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -640,3 +641,53 @@ def test_public_api_is_present() -> None:
         "fmt_rate", "escape_label", "display_label", "figure_notes",
     }  # fmt: skip
     assert expected <= public
+
+
+# ---------------------------------------------------------------- the charts' template
+def test_chart_template_is_plotly_white_for_flat_charts_and_nothing_more() -> None:
+    import plotly.io as pio
+
+    from talentstats.present.charts.figure import TEMPLATE, chart_template
+
+    assert chart_template() == TEMPLATE
+    white = pio.templates["plotly_white"].to_plotly_json()
+    ours = pio.templates[TEMPLATE].to_plotly_json()
+    # every layout default a flat chart reads is plotly_white's, unchanged; maps, 3D and polar parts are gone
+    assert ours["layout"] == {k: v for k, v in white["layout"].items() if k not in {"geo", "polar", "scene", "ternary"}}
+    assert {"xaxis", "yaxis", "colorway", "font", "plot_bgcolor", "hoverlabel"} <= set(ours["layout"])
+    assert ours["data"] == {k: white["data"][k] for k in ("bar", "scatter", "heatmap")}
+    assert len(json.dumps(ours)) < len(json.dumps(white)) / 2
+
+
+def test_every_chart_uses_the_template_and_only_trace_types_it_styles() -> None:
+    import plotly.io as pio
+
+    from talentstats.present.charts.figure import TEMPLATE
+
+    figs = [
+        charts.build_funnel(total(100, 60, 20, 5)),
+        charts.build_state_breakdown(stats(["state"], [[0, 10, 5, 3, 1, 1]])),
+        charts.build_trend(weekly_stats(), weeks=12, end_week="2024-03-25"),
+    ]
+    styled = set(pio.templates[TEMPLATE].to_plotly_json()["data"])
+    white = set(pio.templates["plotly_white"].to_plotly_json()["data"])
+    for fig in figs:
+        assert fig.layout.template.to_plotly_json() == pio.templates[TEMPLATE].to_plotly_json()
+        for trace in fig.data:  # a type plotly_white styles is styled the same here (funnel: neither has one)
+            assert trace.type in styled or trace.type not in white, trace.type
+
+
+def test_subplot_grid_is_the_same_grid_each_time_and_a_copy_each_time() -> None:
+    from plotly.subplots import make_subplots
+
+    from talentstats.present.charts.figure import subplot_grid
+
+    first = subplot_grid(3, shared_xaxes=True, subplot_titles=["a", "b", "c"])
+    expected = make_subplots(rows=3, cols=1, shared_xaxes=True, subplot_titles=["a", "b", "c"]).layout.to_plotly_json()
+    expected.pop("template")
+    assert first == expected
+    first["xaxis"]["domain"][0] = 0.5  # the caller changes its grid: the next caller's is untouched
+    first["annotations"].clear()
+    again = subplot_grid(3, shared_xaxes=True, subplot_titles=["a", "b", "c"])
+    assert again == expected
+    assert subplot_grid(3, shared_xaxes=True, subplot_titles=["x", "b", "c"])["annotations"][0]["text"] == "x"
