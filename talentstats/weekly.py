@@ -116,7 +116,7 @@ class WeeklyReport(EventSections, HonestHeadline):
         if not isinstance(options, LoadOptions):
             options = LoadOptions.from_parameters(options or {})
         if snapshot:
-            loaded = read_snapshot(snapshot, categorical=options.metrics_only)
+            loaded = read_snapshot(snapshot, categorical=options.metrics_only or None)
         else:
             loaded = load(_as_list(data) or [default_data()], options)
         table = loaded.table

@@ -98,7 +98,7 @@ def load(paths: str | Path | Sequence[str | Path], options: LoadOptions | None =
     needed)."""
     options = options or LoadOptions()
     loaded = load_arrow(paths, options)
-    table = to_pandas(loaded.table, categorical=options.metrics_only)
+    table = to_pandas(loaded.table, categorical=options.metrics_only or options.categories)
     finish_load(loaded.report, options)
     return Loaded(table, loaded.report, loaded.messages)
 
@@ -143,7 +143,8 @@ def load_arrow(paths: str | Path | Sequence[str | Path], options: LoadOptions | 
         elif not options.pii:
             columns = [c for c in CANONICAL if c not in PII]
         stored, snapshot = load_dataset(root, columns, created_range,
-                                        dictionary=metrics_only or bool(files) or len(datasets) > 1,
+                                        dictionary=metrics_only or options.categories or bool(files)
+                                        or len(datasets) > 1,
                                         version=options.as_of_version,
                                         large_text=len(datasets) == 1 and not files and not message_files)
         versions[str(root)] = snapshot.version

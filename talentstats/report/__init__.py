@@ -151,7 +151,9 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
     with kernel or ReportKernel(cwd=Path.cwd()) as kernel, PdfPrinter() as printer:
         kernel.start()  # (it imports the notebook's modules while this process loads the exports)
         step("Loading the exports")
-        loaded = load(paths, options if include_pii else options.but(pii=False))  # (names unread: unwritten)
+        # (names unread unless shown; few-valued text as categoricals: the snapshot carries them so, and the kernel
+        # reads them so)
+        loaded = load(paths, options.but(categories=True, pii=options.pii and include_pii))
         if explicit is not None:
             periods = [explicit]
         else:

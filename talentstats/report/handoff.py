@@ -117,7 +117,7 @@ def _arrow(messages: Any) -> pa.Table:
     return pa.Table.from_pandas(messages, preserve_index=False)
 
 
-def read_snapshot(path: str | Path, categorical: bool = False) -> Loaded:
+def read_snapshot(path: str | Path, categorical: bool | None = None) -> Loaded:
     """The table and load report written by :func:`write_snapshot`.
 
     The last snapshot read is kept in this process (keyed by its path, size, modification time and
@@ -126,7 +126,8 @@ def read_snapshot(path: str | Path, categorical: bool = False) -> Loaded:
 
     Args:
         path: the snapshot file.
-        categorical: keep few-valued text as pandas categoricals (as ``LoadOptions.metrics_only`` loads do).
+        categorical: keep few-valued text as pandas categoricals (as ``LoadOptions.categories`` loads do);
+            None: as the table written had it.
 
     Returns:
         ``Loaded(table, report, messages)``, the table typed as the loader types it; messages the Arrow table
@@ -139,7 +140,7 @@ def read_snapshot(path: str | Path, categorical: bool = False) -> Loaded:
     if not path.is_file():
         raise InputError("file not found", file=str(path))
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, bool(categorical))
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, categorical)
     if _KEPT.get("key") != key:
         _KEPT.clear()  # (one snapshot at a time: the previous one's memory goes first)
         _KEPT.update(key=key, read=_read(path, categorical))
@@ -151,7 +152,7 @@ def read_snapshot(path: str | Path, categorical: bool = False) -> Loaded:
 _KEPT: dict[str, Any] = {}
 
 
-def _read(path: Path, categorical: bool) -> tuple[pd.DataFrame, dict[str, Any], pa.Table | None]:
+def _read(path: Path, categorical: bool | None) -> tuple[pd.DataFrame, dict[str, Any], pa.Table | None]:
     """:func:`read_snapshot` from the file: the pandas table, the load report as a dict, the messages."""
     try:
         table = _read_table(path)
@@ -165,6 +166,8 @@ def _read(path: Path, categorical: bool) -> tuple[pd.DataFrame, dict[str, Any], 
             messages = _read_table(beside)
         except (pa.ArrowException, OSError) as err:
             raise InputError(f"the snapshot's messages cannot be read ({type(err).__name__})", file=str(beside))
+    if categorical is None:  # (as written: a categorical column is written dictionary-encoded)
+        categorical = any(pa.types.is_dictionary(f.type) for f in table.schema)
     return (to_pandas(table.replace_schema_metadata(None), categorical=categorical), json.loads(report),
             messages)
 

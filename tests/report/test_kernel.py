@@ -66,8 +66,8 @@ def test_periods_share_one_kernel_and_one_snapshot_read_but_no_variables(tmp_pat
         assert in_kernel(kernel, kept) == table_id  # read once
         assert in_kernel(kernel, "print('left_over' in globals(), 'report' in globals())") == "False True"
         # the modules are out of the collector's sight (gc.freeze), the period's garbage is not
-        assert in_kernel(kernel, "import builtins, gc; print(builtins._ts_cycle() is None, gc.get_freeze_count() > 1000)"
-                         ) == "True True"
+        freed = "import builtins, gc; print(builtins._ts_cycle() is None, gc.get_freeze_count() > 1000)"
+        assert in_kernel(kernel, freed) == "True True"
     for week in ("w46", "w47"):  # each period's notebook as a new kernel writes it: plotly.js in its first chart
         charts, library, counts = charts_and_library(tmp_path / f"{week}.ipynb")
         assert charts >= 7 and library == 1
