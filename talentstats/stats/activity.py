@@ -31,7 +31,15 @@ import narwhals as nw
 from narwhals.typing import IntoFrameT
 
 from talentstats.errors import UsageError
-from talentstats.stats.metrics import TIME_KEYS, _bounds, _row_slices, check_keys, flag_exprs, responded_expr
+from talentstats.stats.metrics import (
+    TIME_KEYS,
+    _bounds,
+    _row_slices,
+    check_keys,
+    flag_exprs,
+    maybe_responded_expr,
+    responded_expr,
+)
 from talentstats.stats.timekeys import day_labels, time_key_exprs
 
 ACTIVITY_KEYS: tuple[str, ...] = ("campaign", "sender", "day", "week", "month", "step")
@@ -274,10 +282,11 @@ def activity_counts(reach_outs: IntoFrameT, messages: Any, start: dt.date | str,
         for event, name in (("first_sent_at", "reach_outs_started"), ("first_opened_at", "opens")):
             if name not in unknown:
                 out.append(_part(g.filter(_in(event, lo, hi)), keys, tz, event, name))
-        responded = g.filter(responded_expr() & _in("responded_at", lo, hi))
-        out.append(_part(responded, keys, tz, "responded_at", "responses", {"interested": flag_exprs()["interested"]}))
+        responded = g.filter(maybe_responded_expr()).filter(responded_expr())  # (the exact test on the few)
+        out.append(_part(responded.filter(_in("responded_at", lo, hi)), keys, tz, "responded_at", "responses",
+                         {"interested": flag_exprs()["interested"]}))
         if not dated:
-            late = g.filter(responded_expr() & nw.col("responded_at").is_null() & (nw.col("created_at") < hi))
+            late = responded.filter(nw.col("responded_at").is_null() & (nw.col("created_at") < hi))
             out.append(_part(late, keys, tz, None, "responses_time_unknown"))
         return out
 
@@ -315,6 +324,8 @@ def reconcile(reach_outs: IntoFrameT, start: dt.date | str, end: dt.date | str, 
     f = nw.from_native(reach_outs)
     _need(f, ["created_at", "state", "response_via", "opened", "responded_at", "first_opened_at"], "reach_outs")
     cohort = (nw.col("created_at") >= lo) & (nw.col("created_at") < hi)
+    # the rows that may count (a cheap superset of the filter below: no text trimmed on every row), then exactly
+    f = f.filter(cohort | (maybe_responded_expr() & _in("responded_at", lo, hi)) | _in("first_opened_at", lo, hi))
     f = f.select(*keys, _c=cohort, _r=responded_expr(), _ri=_in("responded_at", lo, hi),
                  _rk=~nw.col("responded_at").is_null(), _o=nw.col("opened").fill_null(False),
                  _oi=_in("first_opened_at", lo, hi), _ok=~nw.col("first_opened_at").is_null())

@@ -22,7 +22,15 @@ import narwhals as nw
 from narwhals.typing import IntoFrameT
 
 from talentstats.errors import UsageError
-from talentstats.stats.metrics import RESPONDED_COLUMNS, _bounds, _row_slices, keys_among, only_columns, responded_expr
+from talentstats.stats.metrics import (
+    RESPONDED_COLUMNS,
+    _bounds,
+    _row_slices,
+    keys_among,
+    maybe_responded_expr,
+    only_columns,
+    responded_expr,
+)
 from talentstats.stats.periods import FIRST_DATE, monday_of, parse_date, range_instants, zone
 from talentstats.stats.timekeys import day_number, local_date_key, monday_number
 
@@ -220,7 +228,8 @@ def time_to_reply(reach_outs: IntoFrameT, start: dt.date | str, end: dt.date | s
     used = only_columns(f, *keys, "created_at", "first_sent_at", "responded_at", *RESPONDED_COLUMNS)
     in_range = (nw.col("created_at") >= lo) & (nw.col("created_at") < hi)
     # (categorical keys as text after the filter and the grouping: casting the whole cohort's was most of the time)
-    replied = used.filter(in_range & responded_expr() & ~nw.col("responded_at").is_null())
+    replied = used.filter(in_range & maybe_responded_expr() & ~nw.col("responded_at").is_null()).filter(
+        responded_expr())  # (the exact test on the few rows left: it trims text)
     replied = _eager_pandas(_text_keys(replied.select(*keys, "responded_at", _base=base), keys))
     groups = (_eager_pandas(_text_keys(used.select(*keys, "created_at").filter(in_range)
                                        .group_by(*keys).agg(nw.len().alias("_n")), keys)) if keys else None)

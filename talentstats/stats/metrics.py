@@ -89,6 +89,12 @@ def responded_expr() -> nw.Expr:
     return ~_blank("response_via") | (nw.col("state") == RESPONDED)
 
 
+def maybe_responded_expr() -> nw.Expr:
+    """A cheap superset of :func:`responded_expr` (response_via present, or state 2: no text is trimmed), to cut a
+    long table down before the exact test: trimming every row's text was most of the time of a view at 10M rows."""
+    return ~nw.col("response_via").is_null() | (nw.col("state") == RESPONDED)
+
+
 def flag_exprs(responded: nw.Expr | None = None) -> dict[str, nw.Expr]:
     """One 0/1 integer (Int8) expression per counted flag (before the date-range condition).
 

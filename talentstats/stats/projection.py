@@ -128,9 +128,10 @@ def _known_by_pandas(frame: Any, event: str, first: dt.date, last: dt.date, cuts
     table, created = table[rows], created[rows]
     at = table[event].dt.as_unit("us").array.asi8
     counted = table[event].notna().to_numpy() & (at >= created) & (at <= as_of)
-    if event == "responded_at":
-        counted &= nw.from_native(table, eager_only=True).select(responded_expr()).to_native().iloc[:, 0] \
-            .to_numpy(dtype=bool, na_value=False)
+    if event == "responded_at":  # (the exact test, which trims text, on the rows with a response time only)
+        timed = np.flatnonzero(counted)
+        counted[timed] = nw.from_native(table.iloc[timed], eager_only=True).select(responded_expr()).to_native() \
+            .iloc[:, 0].to_numpy(dtype=bool, na_value=False)
     local = table["created_at"].dt.tz_convert(zone(tz)).dt.tz_localize(None)
     days = local.to_numpy(dtype="datetime64[D]").astype("int64")
     epoch = dt.date(1970, 1, 1)
