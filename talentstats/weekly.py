@@ -38,7 +38,21 @@ from talentstats.present.report_html import (
 from talentstats.report.handoff import HEADLINE_MIME, read_snapshot
 from talentstats.samplepath import default_data
 from talentstats.stats.intervals import with_intervals
-from talentstats.stats.metrics import COUNTS, RATES, campaign_stats, members, newest_created, newest_date, stats_dicts
+from talentstats.stats.metrics import (
+    COUNTS,
+    RATES,
+    campaign_stats,
+    check_keys,
+    finish,
+    has_open_info,
+    members,
+    newest_created,
+    newest_date,
+    rollup,
+    stat_counts,
+    stats_dicts,
+    total_of,
+)
 from talentstats.stats.periods import (
     is_whole_week,
     monday_of,
@@ -56,6 +70,8 @@ from talentstats.weeklyevents import EventSections
 RECENT_DAYS = 7
 #: rows of the Interested list shown before "... and N more"
 INTERESTED_LIMIT = 25
+#: the keys of the period's counts that its statistics by campaign, sender, state and in total are summed from
+_CUBE = ("campaign", "sender", "state")
 
 
 def _as_list(value: Any) -> list:
@@ -138,8 +154,23 @@ class WeeklyReport(EventSections, HonestHeadline):
         key = (tuple(by) if isinstance(by, list | tuple) else by, start or self.start, end or self.end)
         cache = self.__dict__.setdefault("_stats_cache", {})  # (the sections ask for the same numbers many times)
         if key not in cache:
-            cache[key] = with_intervals(campaign_stats(self.table, key[1], key[2], self.tz, by))
+            keys = check_keys(by)
+            if set(keys) <= set(_CUBE):  # a sum of the period's counts by campaign, sender and state
+                counts = self._counts(key[1], key[2], _CUBE)
+                stats = rollup(counts, keys) if keys else total_of(counts, lambda: has_open_info(self.table))
+            else:
+                stats = campaign_stats(self.table, key[1], key[2], self.tz, by)
+            cache[key] = with_intervals(stats)
         return cache[key].copy()
+
+    def _counts(self, start: dt.date, end: dt.date, keys: tuple[str, ...]) -> Any:
+        """stat_counts of the table for [start, end] by ``keys``, kept: the statistics by fewer keys are sums of
+        its rows (one pass over the table for the period's totals, campaigns, senders and states; one for the
+        weekly trends), the same numbers as a pass each (tested)."""
+        kept = self.__dict__.setdefault("_counts_cache", {})
+        if (start, end, keys) not in kept:
+            kept[(start, end, keys)] = stat_counts(self.table, start, end, self.tz, list(keys))
+        return kept[(start, end, keys)]
 
     def total(self) -> dict[str, Any]:
         """The period's total statistics as a dict (None for unknown/undefined)."""
@@ -278,7 +309,7 @@ class WeeklyReport(EventSections, HonestHeadline):
         """Weekly reach outs and rates for ``weeks`` weeks ending with this one; weeks still filling in are
         shaded and labelled."""
         mondays, recent = self._weeks(weeks)
-        weekly = campaign_stats(self.table, mondays[0], mondays[-1] + dt.timedelta(days=6), self.tz, "week")
+        weekly = rollup(self._counts(mondays[0], mondays[-1] + dt.timedelta(days=6), ("campaign", "week")), "week")
         fig = charts.build_trend(weekly, weeks=weeks, end_week=mondays[-1].isoformat())
         fig.update_layout(title_text="", margin_t=10)
         charts.mark_filling_in(fig, recent)
@@ -288,8 +319,8 @@ class WeeklyReport(EventSections, HonestHeadline):
         """One small weekly response-rate trend per campaign (the ``top`` largest by reach outs over the weeks,
         the others named), all on the same scale (no chart title: the section heading names it)."""
         mondays, recent = self._weeks(weeks)
-        by_week = campaign_stats(self.table, mondays[0], mondays[-1] + dt.timedelta(days=6), self.tz,
-                                 ["campaign", "week"])
+        by_week = finish(self._counts(mondays[0], mondays[-1] + dt.timedelta(days=6), ("campaign", "week")),
+                         ["campaign", "week"])
         fig = campaign_trends(by_week, [m.isoformat() for m in mondays], top=top, filling_in=recent)
         fig.update_layout(title_text="", margin_t=30)
         return fig

@@ -93,6 +93,28 @@ def table_rows(page: str) -> list[list[str]]:
 # ----------------------------------------------------------------------------- numbers and KPIs
 
 
+@pytest.mark.parametrize("opened", [False, None], ids=["opens-tracked", "no-open-tracking"])
+@pytest.mark.parametrize("period", [W47, (dt.date(2026, 11, 9), dt.date(2026, 11, 15)),
+                                    (dt.date(2027, 3, 1), dt.date(2027, 3, 7))], ids=["W47", "W46", "empty"])
+def test_the_period_statistics_summed_from_one_count_are_campaign_stats(opened, period):
+    """The sections' statistics by campaign, sender, state and in total come from one count of the period by all
+    three (and the trends from one count by campaign and week): each equals campaign_stats asked directly."""
+    from talentstats.stats.intervals import with_intervals
+    from talentstats.stats.metrics import campaign_stats, finish, rollup
+
+    rows = ROWS if opened is False else [{**r, "opened": None} for r in ROWS]
+    r = report(rows)
+    for by in (None, "campaign", "sender", "state", ["campaign", "sender"]):
+        want = with_intervals(campaign_stats(r.table, *period, "UTC", by))
+        pd.testing.assert_frame_equal(r.stats(by, *period), want)
+    twelve = (dt.date(2026, 8, 31), W47[1])  # (the trends' 12 weeks)
+    r.trend(weeks=12)
+    by_week = r._counts(*twelve, ("campaign", "week"))  # (the count the trend was drawn from)
+    pd.testing.assert_frame_equal(rollup(by_week, "week"), campaign_stats(r.table, *twelve, "UTC", "week"))
+    pd.testing.assert_frame_equal(finish(by_week, ["campaign", "week"]),
+                                  campaign_stats(r.table, *twelve, "UTC", ["campaign", "week"]))
+
+
 def test_total_and_previous_total_are_the_two_weeks():
     r = report()
     now, before = r.total(), r.previous_total()
