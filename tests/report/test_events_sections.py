@@ -56,6 +56,27 @@ def test_activity_and_reconciliation_are_the_cli_views(sample_report: WeeklyRepo
     assert sample_report.reconciliation() == cli_json("stats", "--week", WEEK, "--view", "reconcile")["total"]
 
 
+def test_each_activity_and_cohort_count_is_made_once_a_report(monkeypatch: pytest.MonkeyPatch):
+    """The activity tiles, their table, the previous period's and the reconciliation ask for the same counts: each
+    (range, keys) is counted once, and the numbers are those of a count of its own (the command line's above)."""
+    from talentstats.stats import eventquery
+
+    made: list[tuple] = []
+    for name in ("_activity_of", "_cohort_of"):
+        real = getattr(eventquery, name)
+
+        def counted(data, s, e, tz, keys, real=real, name=name):
+            made.append((name, s, e, tuple(keys)))
+            return real(data, s, e, tz, keys)
+
+        monkeypatch.setattr(eventquery, name, counted)
+    report = WeeklyReport.from_parameters([sample_dir()], week=WEEK)
+    report.activity_html(), report.activity_table_html(), report.reconciliation_html()
+    assert len(made) == len(set(made)) and len([m for m in made if m[0] == "_activity_of"]) == 3
+    fresh = WeeklyReport.from_parameters([sample_dir()], week=WEEK)
+    assert fresh.reconciliation() == report.reconciliation() and fresh.activity_total() == report.activity_total()
+
+
 def test_steps_triangle_and_time_to_reply_are_the_cli_rows(sample_report: WeeklyReport):
     assert records(sample_report.steps_frame()) == cli_json("steps", "--week", WEEK)["rows"]
     triangle = cli_json("triangle", "--week", WEEK, "--weeks", "10")["rows"]
