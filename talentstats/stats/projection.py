@@ -119,21 +119,25 @@ def _known_by_pandas(frame: Any, event: str, first: dt.date, last: dt.date, cuts
     """:func:`_known_by` of an eager pandas table without a flag column per snapshot (22 of them over a long
     table took ~2 s at 10M rows): as the cuts are ``as_of`` − j weeks, a reach out is created by cut j exactly
     when j <= (as_of − created_at) // 1 week, and its event known by cut j when j <= (as_of − event) // 1 week,
-    in integer microseconds; one count per (week, last cut) and a cumulative sum over the cuts."""
+    in integer microseconds; one count per (week, last cut) and a cumulative sum over the cuts. The times are
+    read in place and only the rows of the weeks picked from them (no copy of the table's rows)."""
+    import pandas as pd  # (a pandas table)
+
     lo, hi = range_instants(first, last + dt.timedelta(days=6), tz)
-    table = only_columns(frame, "created_at", event, *RESPONDED_COLUMNS).to_native()
-    created = table["created_at"].dt.as_unit("us").array.asi8  # (NaT: the smallest int64, never in range)
+    table = frame.to_native()
     as_of = _micros(cuts[0])
-    rows = (created >= _micros(lo)) & (created < _micros(hi)) & (created <= as_of)
-    table, created = table[rows], created[rows]
-    at = table[event].dt.as_unit("us").array.asi8
-    counted = table[event].notna().to_numpy() & (at >= created) & (at <= as_of)
+    created = table["created_at"].dt.as_unit("us").array.asi8  # (NaT: the smallest int64, never in range)
+    rows = np.flatnonzero((created >= _micros(lo)) & (created < _micros(hi)) & (created <= as_of))
+    created = created[rows]
+    at = table[event].dt.as_unit("us").array.asi8[rows]
+    counted = (at >= created) & (at <= as_of)  # (a missing time is the smallest int64: never counted)
     if event == "responded_at":  # (the exact test, which trims text, on the rows with a response time only)
         timed = np.flatnonzero(counted)
-        counted[timed] = nw.from_native(table.iloc[timed], eager_only=True).select(responded_expr()).to_native() \
+        picked = table.iloc[rows[timed]][list(RESPONDED_COLUMNS)]
+        counted[timed] = nw.from_native(picked, eager_only=True).select(responded_expr()).to_native() \
             .iloc[:, 0].to_numpy(dtype=bool, na_value=False)
-    local = table["created_at"].dt.tz_convert(zone(tz)).dt.tz_localize(None)
-    days = local.to_numpy(dtype="datetime64[D]").astype("int64")
+    local = pd.DatetimeIndex(created.view("datetime64[us]"), tz="UTC").tz_convert(zone(tz)).tz_localize(None)
+    days = local.asi8 // 86_400_000_000  # (microseconds of local wall time: their day number)
     epoch = dt.date(1970, 1, 1)
     week = (monday_number(days) - (first - epoch).days) // 7
     n_weeks, n_cuts = (last - first).days // 7 + 1, len(cuts)
