@@ -37,6 +37,7 @@ from talentstats.report.execute import (
     failure_message,
     packaged_notebook,
     store_outputs,
+    warm_papermill,
 )
 from talentstats.report.export import (
     FORMATS,
@@ -150,6 +151,7 @@ def render_reports(paths: str | Path | Sequence[str | Path], out: str | Path, *,
     done: list[Rendered] = []
     with kernel or ReportKernel(cwd=Path.cwd()) as kernel, PdfPrinter() as printer:
         kernel.start()  # (it imports the notebook's modules while this process loads the exports)
+        warm_papermill()
         step("Loading the exports")
         # (names unread unless shown; few-valued text as categoricals: the snapshot carries them so, and the kernel
         # reads them so)

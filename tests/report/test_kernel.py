@@ -111,3 +111,16 @@ def test_the_report_command_starts_its_kernel_first_and_leaves_none_running(tmp_
         assert code == 2 and err.count("\n") == 1, err
         assert kernels() == []
     assert started and started[0] is True  # (started by the command, before the report package ran)
+
+
+def test_papermill_is_warmed_in_a_thread_with_the_report_engine_registered():
+    import sys
+
+    from talentstats.report.execute import _engine, warm_papermill
+
+    thread = warm_papermill()
+    assert thread.daemon
+    thread.join(60)
+    from papermill.engines import papermill_engines
+
+    assert "papermill" in sys.modules and papermill_engines.get_engine(_engine()) is not None
