@@ -144,3 +144,19 @@ def test_a_page_that_hangs_after_its_pdf_costs_the_browser_not_a_print(tmp_path:
         assert len(after) == 1 and after != before
     assert "late" in pdftotext(tmp_path / "late.pdf") and "next" in pdftotext(tmp_path / "next.pdf")
     assert browsers() == []
+
+
+def test_chinese_japanese_and_korean_names_print_in_a_font_that_has_them(tmp_path: Path):
+    import subprocess
+
+    names = ["採用キャンペーン東京", "招聘活动上海", "서울 개발자 채용"]
+    body = "<table>" + "".join(f"<tr><td>{n}</td><td>12</td></tr>" for n in names) + "</table>"
+    with PdfPrinter() as printer:
+        printer.print(page(tmp_path / "cjk.html", body), tmp_path / "cjk.pdf", "A4", "CJK")
+    text = pdftotext(tmp_path / "cjk.pdf")
+    assert all(n in text for n in names), text
+    # Chromium draws a character no installed font has as an empty box (the text above would still read right):
+    # every character has a font (.ci/system-deps installs fonts-noto-cjk)
+    for char in sorted(set("".join(names)) - {" "}):
+        found = subprocess.run(["fc-list", f":charset={ord(char):x}", "family"], capture_output=True, text=True)
+        assert found.stdout.strip(), f"no font has {char!r}"
