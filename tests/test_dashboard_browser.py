@@ -90,6 +90,12 @@ def test_fast_offline_and_nothing_clipped(served: tuple[str, Path], width: int, 
             assert page.evaluate("""() => Array.from(document.querySelectorAll('.modebar-container')).every(
                 m => !m.getBoundingClientRect().width)""")  # no plotly toolbar over the titles
             assert not page.locator(".ts-skeleton").is_visible() and not page.get_by_text("updated in").count()
+            # the A/B panel fits without scrolling sideways, and every chart keeps most of its width for the data
+            assert page.evaluate("() => [...document.querySelectorAll('.ts-ab')].every("
+                                 "b => b.scrollWidth <= b.clientWidth + 1)")
+            areas = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map("
+                                  "g => g._fullLayout._size.w / g._fullLayout.width)")
+            assert min(areas) >= 0.3, areas
             assert not page.locator("pre").filter(has_text="Changes compare with").count()  # (the KPI text cell)
             _screenshot(page, ARTIFACTS / name, width)
             page.set_viewport_size({"width": width, "height": 900})

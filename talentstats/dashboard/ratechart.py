@@ -84,7 +84,8 @@ def update_rate_dots(fig: Any, stats: pd.DataFrame, total: dict[str, Any], key: 
     rows = rate_rows(stats, key, metric)
     den = _DENOMINATOR[RATE_PARTS[metric][1]]
     n = rows["n"].map(fmt_count).astype("str")
-    ticks = rows["label"] + "  <span style='color:#5f6b7a'>n = " + n + "</span>"
+    # (n under the name, not beside it: on a phone the names and their n took most of the chart's width)
+    ticks = rows["label"] + "<br><span style='color:#5f6b7a;font-size:11px'>n = " + n + "</span>"
     color = _COLOR[metric]
     with batch(fig):
         fig.layout.meta = {**fig.layout.meta, "key": key, "metric": metric}

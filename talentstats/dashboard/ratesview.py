@@ -31,6 +31,9 @@ background:linear-gradient(#e4e7eb,#e4e7eb) center/100% 1px no-repeat}
 .ts-ab .dot{position:absolute;top:2px;width:10px;height:10px;border-radius:5px;margin-left:-5px;background:#E07B24}
 .ts-ab .verdict{margin-top:4px}.ts-ab .good{color:#1b7f3b;font-weight:600}.ts-ab .bad{color:#b42318;font-weight:600}
 .ts-ab .same{color:#5f6b7a}.ts-ab .scale{font-size:11px;color:#5f6b7a}
+@media (max-width:600px){.ts-ab table,.ts-ab tbody{display:block}
+.ts-ab tr{display:grid;grid-template-columns:auto 1fr;column-gap:12px;margin-bottom:6px}.ts-ab td{padding:1px 0}
+.ts-ab td:first-child{grid-column:1/-1;white-space:normal}.ts-ab .track,.ts-ab .scale{width:160px}}
 </style>"""
 
 

@@ -143,12 +143,13 @@ def test_every_control_updates_the_same_figures_in_place(sample: pd.DataFrame) -
         assert list(d.trend.data[0].y) == [per_week.get(str(w), 0) for w in d.trend.data[0].x]
         key = d.group_by.value
         by_key = campaign_stats(t, start, end, tz, key)
-        # by rate: one dot per group at its response rate, n (its reach outs) printed beside the name
+        # by rate: one dot per group at its response rate, n (its reach outs) printed under the name
         dots = dict(zip(d.comparison.data[0].y, d.comparison.data[0].x, strict=True))
         assert dots == {charts.escape_label(k): v for k, v in zip(by_key[key], by_key["response_rate"], strict=True)}
         n = {charts.escape_label(k): v for k, v in zip(by_key[key], by_key["reach_outs"], strict=True)}
         for label, tick in zip(d.comparison.layout.yaxis.tickvals, d.comparison.layout.yaxis.ticktext, strict=True):
-            assert tick.endswith(f"n = {n[label]:,}</span>")
+            name, under = tick.split("<br>")  # (the name, then its n on a line of its own: a phone's width)
+            assert name and under.endswith(f">n = {n[label]:,}</span>")
 
     check(*WEEK)
     d.start.value = dt.date(2026, 11, 2)  # one date picker
