@@ -23,10 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +34,7 @@ from talentstats.dashboard.widget import Dashboard
 from talentstats.sample import write_sample
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def sample_folder(n: int, fmt: str) -> Path:
@@ -112,50 +110,27 @@ def bench(n: int, fmt: str, profile: bool) -> None:
     print("  slowest: " + ", ".join(f"{name} {ms:.0f} ms" for ms, name in sorted(slowest, reverse=True)[:4]))
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-def _serve(files: list[str], messages: list[str], home: Path) -> tuple[subprocess.Popen, int]:
-    """``talentstats dashboard FILES`` on a free port, Jupyter's folders in ``home``; returns once it listens."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           "JUPYTER_CONFIG_DIR": str(home / "config"), "IPYTHONDIR": str(home / "ipython")}
-    cmd = [sys.executable, "-m", "talentstats.cli", "dashboard", *files, "--port", str(port),
-           *(a for m in messages for a in ("--messages", m))]
-    process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    t0 = time.perf_counter()
-    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-        if process.poll() is not None:
-            raise SystemExit(f"talentstats dashboard exited with {process.returncode}")
-        time.sleep(0.2)
-    print(f"  server ready in {time.perf_counter() - t0:.1f} s (loads the exports once, then starts Voilà)")
-    return process, port
-
-
 def bench_page(label: str, files: list[str], messages: list[str], opens: int, width: int) -> None:
-    """Time page opened -> progress note, first chart, all charts, ``opens`` times (one page at a time)."""
+    """Time page opened -> progress note, first chart, all charts, ``opens`` times (one page at a time), with the
+    browser tests' own helpers (tests/browser_support.py: the server, the page opened and timed)."""
     from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser_support import dashboard, open_timed
+    from test_browser import CHROMIUM, CHROMIUM_ARGS
 
     print(f"\n{label}: page opened -> first chart drawn, chromium {width} px")
     with tempfile.TemporaryDirectory() as home:
-        process, port = _serve(files, messages, Path(home))
-        try:
+        t0 = time.perf_counter()
+        with dashboard([Path(f).resolve() for f in files], Path(home), timeout=600, log=Path(home) / "server.log",
+                       messages=[Path(m).resolve() for m in messages]) as url:
+            print(f"  server ready in {time.perf_counter() - t0:.1f} s (loads the exports once, then starts Voilà)")
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
                 for _ in range(opens):
-                    page = browser.new_page(viewport={"width": width, "height": 900})
                     load = os.getloadavg()[0]
                     t0 = time.monotonic()
-                    page.goto(f"http://127.0.0.1:{port}/", timeout=180_000, wait_until="commit")
-                    page.wait_for_selector(".ts-skeleton", state="visible", timeout=180_000)
-                    note = time.monotonic() - t0
-                    page.wait_for_function("document.querySelector('.js-plotly-plot .main-svg')", timeout=180_000,
-                                           polling=50)
-                    first = time.monotonic() - t0
+                    page, _, note, first = open_timed(browser, url, width, timeout_ms=180_000)
                     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 6",
                                            timeout=300_000, polling=100)
                     every = time.monotonic() - t0
@@ -164,12 +139,6 @@ def bench_page(label: str, files: list[str], messages: list[str], opens: int, wi
                     page.close(run_before_unload=True)  # Voilà shuts this page's kernel down
                     time.sleep(2)
                 browser.close()
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -185,8 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--width", type=int, default=1280, help="viewport width (default 1280)")
     args = parser.parse_args(argv)
     if args.page:
-        root = Path(__file__).resolve().parents[1]
-        bench_page("sample data", [str(root / "sample_data")], [], args.opens, args.width)
+        bench_page("sample data", [str(ROOT / "sample_data")], [], args.opens, args.width)
         if args.page_data:
             bench_page(" ".join(args.page_data), args.page_data, args.page_messages, args.opens, args.width)
         return

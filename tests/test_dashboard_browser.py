@@ -8,13 +8,12 @@ Screenshots: test-artifacts/dashboard-desktop.png and dashboard-phone.png (look 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import dashboard
+from browser_support import dashboard, open_timed
 from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian chromium is not installed at {CHROMIUM}")
@@ -61,17 +60,10 @@ def _screenshot(page: Any, path: Path, width: int) -> None:
 
 
 def _open(p: Any, url: str, width: int) -> tuple[Any, Any, list[str], float, float]:
-    """A new page at ``width``: (browser, page, requested URLs, seconds to the progress note, to the first chart)."""
+    """A new browser and page at ``width``: (browser, page, requested URLs, seconds to the progress note, to the
+    first chart)."""
     browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    t0 = time.monotonic()
-    page.goto(url, timeout=90_000, wait_until="commit")
-    page.wait_for_selector(".ts-skeleton", state="visible", timeout=90_000)
-    note = time.monotonic() - t0
-    page.wait_for_function("document.querySelector('.js-plotly-plot .main-svg')", timeout=90_000, polling=50)
-    return browser, page, requests, note, time.monotonic() - t0
+    return (browser, *open_timed(browser, url, width))
 
 
 @pytest.mark.parametrize(("width", "name"), [(1280, "dashboard-desktop.png"), (390, "dashboard-phone.png")])
