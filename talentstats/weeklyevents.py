@@ -77,14 +77,9 @@ class EventSections:
 
     # ------------------------------------------------------------ activity
     def _view(self, view: str, by: str | None, start: dt.date, end: dt.date, time_to_reply: bool = False) -> Any:
-        """``compute_view`` of the report's events, kept: the sections ask for the same view several times (the
-        activity's total for its tiles and its table's Total row, the reconciliation for its table and words)."""
-        key = (view, by, start, end, time_to_reply)
-        kept = self.__dict__.setdefault("_view_cache", {})
-        if key not in kept:
-            kept[key] = compute_view(None, view=view, start=start, end=end, tz=self.tz, by=by,
-                                     time_to_reply_=time_to_reply, data=self.events)
-        return kept[key]
+        """``compute_view`` of the report's events (each view made once: the data keeps it, ``EventData.kept``)."""
+        return compute_view(None, view=view, start=start, end=end, tz=self.tz, by=by, time_to_reply_=time_to_reply,
+                            data=self.events)
 
     def activity(self, by: str | None = None, start: dt.date | None = None, end: dt.date | None = None) -> Any:
         """The activity view of the period (or another): rows by ``by`` (campaign or sender), or the total."""

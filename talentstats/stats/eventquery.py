@@ -66,8 +66,9 @@ class EventData:
     sent: Any = None
     #: the reach outs' events counted per campaign, sender and quarter hour (see activity.event_counts)
     events: Any = None
-    #: activity and cohort counts already made from this data, by range, zone and keys (a report's views and its
-    #: reconciliation ask for the same ones: at 10M reach outs each is a pass of ~0.3 s over the table)
+    #: views, activity and cohort counts already made from this data, by range, zone and keys (a report's sections
+    #: ask for the same views, and its views and reconciliation for the same counts: at 10M reach outs each count
+    #: is a pass of ~0.3 s over the table)
     kept: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def close(self) -> None:
@@ -195,12 +196,16 @@ def compute_view(paths: str | Path | Sequence[str | Path], *, view: str = "activ
     if time_to_reply_ and any(k not in TTR_KEYS for k in keys):
         raise UsageError(f"time to reply is by {' and '.join(TTR_KEYS)} only", parameter="by", value=",".join(keys))
     zone(tz, parameter="tz")
-    own, data = data is None, data or load_events(paths, options, tz=tz, engine=engine)
+    if data is not None:  # (data loaded once for several views: each view made once)
+        key = ("view", view, start, end, week, tz, tuple(keys), time_to_reply_)
+        if key not in data.kept:
+            data.kept[key] = _view(data, view, start, end, week, tz, keys, time_to_reply_)
+        return data.kept[key]
+    data = load_events(paths, options, tz=tz, engine=engine)
     try:
         return _view(data, view, start, end, week, tz, keys, time_to_reply_)
     finally:
-        if own:
-            data.close()
+        data.close()
 
 
 def _view(data: EventData, view: str, start: Any, end: Any, week: str | None, tz: str, keys: list[str],
